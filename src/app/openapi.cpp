@@ -1,1 +1,1 @@
-// placeholder
+// The OpenAPI text itself is generated into the build folder (openapi_embedded.cpp).

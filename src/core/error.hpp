@@ -58,16 +58,17 @@ using Result = boost::system::result<T, Error>;
 #define LINLI_CONCAT(a, b) LINLI_CONCAT_INNER(a, b)
 
 /// Returns the error of `expr` (a Result) from the enclosing function, if any.
-#define LINLI_TRY(expr)                                   \
-    do {                                                  \
-        auto&& linli_try_result_ = (expr);                \
-        if (!linli_try_result_) {                         \
-            return std::move(linli_try_result_).error();  \
-        }                                                 \
+#define LINLI_TRY(expr) LINLI_TRY_IMPL(LINLI_CONCAT(linli_try_, __COUNTER__), expr)
+#define LINLI_TRY_IMPL(tmp, expr)            \
+    do {                                     \
+        auto&& tmp = (expr);                 \
+        if (!tmp) {                          \
+            return std::move(tmp).error();   \
+        }                                    \
     } while (0)
 
 /// `LINLI_ASSIGN_OR_RETURN(auto x, Fn());` declares x from the value or returns the error.
-#define LINLI_ASSIGN_OR_RETURN(lhs, expr) LINLI_ASSIGN_OR_RETURN_IMPL(LINLI_CONCAT(linli_r_, __LINE__), lhs, expr)
+#define LINLI_ASSIGN_OR_RETURN(lhs, expr) LINLI_ASSIGN_OR_RETURN_IMPL(LINLI_CONCAT(linli_r_, __COUNTER__), lhs, expr)
 #define LINLI_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
     auto tmp = (expr);                              \
     if (!tmp) {                                     \

@@ -4,6 +4,7 @@
 /// access log. Runs on the work pool (it may block on the database through the authenticator).
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "core/actor.hpp"
@@ -34,6 +35,9 @@ private:
     Authenticator authenticator_;
     metrics::Registry& metrics_;
     PipelineOptions options_;
+    /// Metric handles and the access logger, looked up once (pipeline.cpp); shared_ptr keeps the type private.
+    struct State;
+    std::shared_ptr<State> state_;
 };
 
 }  // namespace linli::http

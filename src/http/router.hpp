@@ -40,6 +40,8 @@ struct Route {
 /// Thread safety: build it before serving; Find() is then safe from any thread.
 class Router {
 public:
+    /// Throws std::invalid_argument for a malformed pattern and std::logic_error for a duplicate
+    /// (same method and same shape): both are bugs found at start-up.
     void Add(Method method, std::string pattern, AccessRule access, Handler handler, std::string summary = {});
 
     struct Match {
@@ -48,6 +50,8 @@ public:
     };
     /// kNotFound when no pattern matches `path`; kMethodNotAllowed when one matches for another method.
     Result<Match> Find(Method method, std::string_view path) const;
+    /// The methods some route serves at `path` (GET implies HEAD), sorted; for the Allow header of a 405.
+    std::vector<Method> AllowedMethods(std::string_view path) const;
     const std::vector<Route>& routes() const { return routes_; }
 
 private:

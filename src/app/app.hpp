@@ -1,0 +1,55 @@
+#pragma once
+/// The composition root: opens the database, builds every module's service, registers routes,
+/// and runs the HTTP server. Tests build an App on port 0 with a ManualClock.
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "app/config.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/metrics.hpp"
+#include "storage/database.hpp"
+
+namespace linli::accounts {
+class AccountsService;
+}
+namespace linli::registry {
+class RegistryService;
+}
+
+namespace linli::app {
+
+class App {
+public:
+    /// Opens (or takes) the database, migrates it, and wires the modules. Does not listen yet.
+    static Result<std::unique_ptr<App>> Create(const Config& config, const Clock& clock,
+                                               std::unique_ptr<storage::Database> db = nullptr);
+    ~App();
+
+    /// Binds the listen address; after this port() is known.
+    Result<void> Start();
+    uint16_t port() const;
+    /// Serves until SIGTERM/SIGINT or Stop(); then drains in-flight requests and flushes writes.
+    void RunUntilStopped();
+    void Stop();
+
+    storage::Database& db();
+    accounts::AccountsService& accounts();
+    registry::RegistryService& registry();
+    metrics::Registry& metrics();
+    /// Every registered route as (method, pattern), for the OpenAPI completeness test.
+    std::vector<std::pair<std::string, std::string>> RouteList() const;
+
+private:
+    App();
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Opens the configured database and applies migrations (used by `linli migrate` and the CLI).
+Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config, metrics::Registry* metrics = nullptr);
+
+}  // namespace linli::app

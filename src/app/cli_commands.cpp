@@ -1,0 +1,162 @@
+#include "app/cli_commands.hpp"
+
+#include <spdlog/spdlog.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "app/app.hpp"
+#include "app/demo.hpp"
+#include "core/actor.hpp"
+#include "modules/accounts/service.hpp"
+#include "modules/registry/service.hpp"
+
+namespace linli::app {
+
+namespace {
+
+/// The services the account commands need, on a migrated database, without the HTTP server.
+struct Services {
+    std::unique_ptr<storage::Database> db;
+    std::unique_ptr<registry::RegistryService> registry;
+    std::unique_ptr<accounts::AccountsService> accounts;
+};
+
+Result<Services> OpenServices(const Config& config, const Clock& clock) {
+    Services s;
+    LINLI_ASSIGN_OR_RETURN(s.db, OpenDatabase(config));
+    s.registry = std::make_unique<registry::RegistryService>(*s.db, clock);
+    accounts::AccountsOptions options;
+    options.cost =
+        config.password_cost == "minimum" ? accounts::PasswordCost::Minimum() : accounts::PasswordCost::Interactive();
+    auto* reg = s.registry.get();
+    s.accounts = std::make_unique<accounts::AccountsService>(
+        *s.db, clock, options, [reg](const std::vector<int64_t>& ids) { return reg->ResolveScope(ids); });
+    return s;
+}
+
+RequestInfo CliInfo() { return RequestInfo{"cli", "local"}; }
+
+/// Reads a password from stdin without echo when it is a terminal.
+std::string ReadPassword(const std::string& prompt) {
+    bool tty = isatty(STDIN_FILENO) != 0;
+    termios old_settings{};
+    if (tty) {
+        std::cerr << prompt << std::flush;
+        tcgetattr(STDIN_FILENO, &old_settings);
+        termios quiet = old_settings;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    std::string line;
+    std::getline(std::cin, line);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &old_settings);
+        std::cerr << "\n";
+    }
+    return line;
+}
+
+}  // namespace
+
+Result<void> RunServe(const Config& config, const Clock& clock) {
+    LINLI_ASSIGN_OR_RETURN(auto app, App::Create(config, clock));
+    LINLI_TRY(app->Start());
+    spdlog::info("linli serving on http://{}:{} (database {})", SplitListen(config.listen)->first, app->port(),
+                 config.db.starts_with("postgres") ? "postgresql" : config.db);
+    app->RunUntilStopped();
+    spdlog::info("linli stopped");
+    return {};
+}
+
+Result<void> RunMigrate(const Config& config) {
+    LINLI_ASSIGN_OR_RETURN(auto db, OpenDatabase(config));
+    LINLI_ASSIGN_OR_RETURN(int version, db->SchemaVersion());
+    std::cout << "schema at version " << version << "\n";
+    db->Close();
+    return {};
+}
+
+Result<void> RunDemo(const Config& config, const Clock& clock) {
+    LINLI_ASSIGN_OR_RETURN(auto s, OpenServices(config, clock));
+    LINLI_ASSIGN_OR_RETURN(auto summary, LoadDemo(*s.accounts, *s.registry));
+    PrintDemoSummary(summary, std::cout);
+    s.db->Close();
+    return {};
+}
+
+Result<void> RunBackup(const Config& config, const std::string& file) {
+    LINLI_ASSIGN_OR_RETURN(auto db, OpenDatabase(config));
+    LINLI_TRY(db->Backup(file));
+    std::cout << "backup written to " << file << "\n";
+    db->Close();
+    return {};
+}
+
+Result<void> RunUserAdd(const Config& config, const Clock& clock, const UserAddArgs& args) {
+    auto role = ParseRole(args.role);
+    if (!role) {
+        return InvalidArgument("role", "unknown role '" + args.role + "'");
+    }
+    std::string password;
+    if (args.password_stdin || !isatty(STDIN_FILENO)) {
+        std::getline(std::cin, password);
+    } else {
+        password = ReadPassword("Password for " + args.username + ": ");
+        if (ReadPassword("Again: ") != password) {
+            return InvalidArgument("password", "the two passwords differ");
+        }
+    }
+    LINLI_ASSIGN_OR_RETURN(auto s, OpenServices(config, clock));
+    accounts::NewUser user;
+    user.username = args.username;
+    user.display_name = args.display_name;
+    user.password = password;
+    user.role = *role;
+    user.scope_node_ids = args.scope_node_ids;
+    LINLI_ASSIGN_OR_RETURN(auto created, s.accounts->CreateUser(accounts::AccountsService::SystemActor(), user, CliInfo()));
+    std::cout << "created user " << created.username << " (id " << created.id << ", " << RoleName(created.role)
+              << ")\n";
+    s.db->Close();
+    return {};
+}
+
+Result<void> RunUserList(const Config& config, const Clock& clock) {
+    LINLI_ASSIGN_OR_RETURN(auto s, OpenServices(config, clock));
+    accounts::UserQuery query;
+    query.limit = kMaxPageSize;
+    std::cout << "id\tusername\trole\tstatus\tscope\tname\n";
+    for (;;) {
+        LINLI_ASSIGN_OR_RETURN(auto page, s.accounts->ListUsers(accounts::AccountsService::SystemActor(), query));
+        for (const auto& u : page.items) {
+            std::string scope;
+            for (auto id : u.scope_node_ids) {
+                scope += (scope.empty() ? "" : ",") + std::to_string(id);
+            }
+            std::cout << u.id << "\t" << u.username << "\t" << RoleName(u.role) << "\t"
+                      << accounts::UserStatusName(u.status) << "\t" << (scope.empty() ? "-" : scope) << "\t"
+                      << u.display_name << "\n";
+        }
+        if (!page.next_cursor) {
+            break;
+        }
+        query.cursor = page.next_cursor;
+    }
+    s.db->Close();
+    return {};
+}
+
+Result<void> RunUserDisable(const Config& config, const Clock& clock, const std::string& username) {
+    LINLI_ASSIGN_OR_RETURN(auto s, OpenServices(config, clock));
+    auto actor = accounts::AccountsService::SystemActor();
+    LINLI_ASSIGN_OR_RETURN(auto user, s.accounts->GetUserByUsername(actor, username));
+    accounts::UserPatch patch;
+    patch.status = accounts::UserStatus::kDisabled;
+    LINLI_TRY(s.accounts->UpdateUser(actor, user.id, patch, CliInfo()));
+    std::cout << "disabled " << user.username << "; their sessions are ended\n";
+    s.db->Close();
+    return {};
+}
+
+}  // namespace linli::app

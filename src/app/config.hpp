@@ -1,0 +1,63 @@
+#pragma once
+/// Configuration: built-in defaults, then a TOML file, then LINLI_* environment variables, then
+/// command-line flags — each later source overrides the earlier ones.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace linli::app {
+
+struct Config {
+    // [server]
+    std::string listen = "127.0.0.1:8080";
+    int io_threads = 2;
+    int workers = 64;
+    int64_t body_limit = 1 << 20;
+    int read_timeout_s = 30;
+    int idle_timeout_s = 60;
+    int max_inflight = 4096;
+    bool access_log = true;
+    std::string log_level = "info";
+    // [database]
+    std::string db = "sqlite:var/linli.db";
+    int db_readers = 4;
+    // [auth]
+    int idle_session_s = 30 * 60;
+    int absolute_session_s = 12 * 60 * 60;
+    int max_failed_logins = 5;
+    int lock_s = 15 * 60;
+    std::string password_cost = "interactive";  // interactive | minimum (tests only)
+    // [community]
+    std::string timezone = "Asia/Shanghai";
+};
+
+/// One setting as it appears in each source: TOML key "server.listen", env LINLI_LISTEN, flag --listen.
+struct SettingInfo {
+    std::string toml_key;
+    std::string env;
+    std::string flag;  // without dashes
+    std::string help;
+};
+const std::vector<SettingInfo>& Settings();
+
+/// Sets one setting from text; 400-style error naming the key when the value is bad.
+Result<void> ApplySetting(Config& config, const std::string& toml_key, const std::string& value);
+
+/// Reads `path` (TOML). A missing file is an error only when `required`.
+Result<void> ApplyTomlFile(Config& config, const std::string& path, bool required);
+
+/// Applies every LINLI_* variable present in `env` (name → value).
+Result<void> ApplyEnvironment(Config& config, const std::map<std::string, std::string>& env);
+
+/// Checks cross-field rules (ranges, listen address shape).
+Result<void> Validate(const Config& config);
+
+/// host and port of `listen` ("HOST:PORT" or "[v6]:PORT").
+Result<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen);
+
+}  // namespace linli::app

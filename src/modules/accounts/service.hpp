@@ -1,0 +1,116 @@
+#pragma once
+/// Accounts rules: login with lockout, session and token authentication, user administration,
+/// API tokens and the audit log. Every write and its audit row commit in one transaction.
+///
+/// Thread safety: all methods may be called concurrently; the service holds no mutable state.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/actor.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/paging.hpp"
+#include "modules/accounts/audit.hpp"
+#include "modules/accounts/model.hpp"
+#include "modules/accounts/password.hpp"
+#include "storage/database.hpp"
+
+namespace linli::accounts {
+
+struct AccountsOptions {
+    int64_t idle_timeout_s = 1800;       // a session or bearer login unused this long is over
+    int64_t absolute_timeout_s = 43200;  // and any of them is over this long after login
+    int max_failed_logins = 5;           // consecutive wrong passwords before a lock
+    int64_t lock_seconds = 900;
+    PasswordCost cost = PasswordCost::Interactive();
+};
+
+/// Resolves territory node ids to nodes with their paths (given by the app: the registry owns them).
+/// Returns only the nodes that exist; an id it does not return is unknown.
+using ScopeResolver = std::function<Result<std::vector<ScopeNode>>(const std::vector<int64_t>& node_ids)>;
+
+/// Seconds between last_seen_at updates: reads would otherwise write on every request.
+constexpr int64_t kTouchIntervalSeconds = 60;
+
+class AccountsService {
+public:
+    /// REQUIRES: `db` and `clock` outlive the service; `db` is migrated.
+    AccountsService(storage::Database& db, const Clock& clock, AccountsOptions options, ScopeResolver resolver);
+
+    const AccountsOptions& options() const { return options_; }
+
+    /// The command line's actor: an administrator with user id 0 (audited with no actor user id).
+    static Actor SystemActor(std::string name = "cli");
+
+    // ---- authentication ------------------------------------------------------------------------
+
+    /// Checks the password and opens a session (cookie + CSRF token) or, with `bearer`, a bearer
+    /// login. Wrong username or password: 401; a locked account: kLocked (423), even with the right
+    /// password; `max_failed_logins` wrong passwords in a row lock the account for `lock_seconds`.
+    /// Failures are audited and their counters committed although the call returns an error.
+    Result<LoginResult> Login(std::string_view username, std::string_view password, bool bearer,
+                              const RequestInfo& info);
+
+    /// The caller behind a credential: 401 for unknown, revoked, expired or wrong-kind credentials
+    /// and disabled users; 403 (field "X-CSRF-Token") for a cookie on an unsafe method without the
+    /// matching CSRF header.
+    Result<Actor> Authenticate(const Credentials& credentials);
+
+    /// Revokes the caller's current session or bearer login.
+    Result<void> Logout(const Actor& actor, const RequestInfo& info);
+
+    // ---- users (administrators; GetUser also for oneself) ----------------------------------------
+
+    Result<User> CreateUser(const Actor& actor, const NewUser& user, const RequestInfo& info);
+    Result<Page<User>> ListUsers(const Actor& actor, const UserQuery& query);
+    Result<User> GetUser(const Actor& actor, int64_t user_id);
+    Result<User> GetUserByUsername(const Actor& actor, std::string_view username);
+    /// Disabling a user or resetting their password revokes all their sessions and API tokens.
+    /// An administrator may neither disable nor change the role of their own account.
+    Result<User> UpdateUser(const Actor& actor, int64_t user_id, const UserPatch& patch, const RequestInfo& info);
+    /// Clears failed logins and any lock.
+    Result<User> Unlock(const Actor& actor, int64_t user_id, const RequestInfo& info);
+
+    // ---- API tokens ------------------------------------------------------------------------------
+
+    /// A named bearer token for integrations, acting as `actor`'s user; expires after
+    /// `expires_in_days` (1..3650) or never when absent. The secret is in the result only.
+    Result<NewApiToken> CreateApiToken(const Actor& actor, std::string_view name,
+                                       std::optional<int64_t> expires_in_days, const RequestInfo& info);
+    /// The caller's live tokens; an administrator with `all_users` sees everyone's.
+    Result<Page<ApiToken>> ListApiTokens(const Actor& actor, const ApiTokenQuery& query);
+    /// Own tokens, or anyone's for an administrator; another user's token is 404 to others.
+    Result<void> RevokeApiToken(const Actor& actor, int64_t token_id, const RequestInfo& info);
+
+    // ---- audit -----------------------------------------------------------------------------------
+
+    /// Administrators only.
+    Result<Page<AuditRecord>> ListAudit(const Actor& actor, const AuditQuery& query);
+
+    /// The scope nodes of `node_ids` through the resolver (for /auth/me and other modules).
+    Result<std::vector<ScopeNode>> ResolveScope(const std::vector<int64_t>& node_ids) const;
+
+private:
+    Result<void> RequireAdmin(const Actor& actor) const;
+    /// Deduplicates and sorts `ids`, and checks every one names a territory node.
+    Result<std::vector<int64_t>> ValidateScope(std::vector<int64_t> ids) const;
+
+    storage::Database& db_;
+    const Clock& clock_;
+    AccountsOptions options_;
+    ScopeResolver resolver_;
+    std::string dummy_hash_;  // verified against for unknown users, so timing does not reveal them
+};
+
+/// "2024-05-01T08:00:00Z".
+std::string FormatUtc(int64_t epoch_seconds);
+
+/// Trims and lower-cases a username as stored; REQUIRES nothing (any bytes).
+std::string NormalizeUsername(std::string_view username);
+
+}  // namespace linli::accounts
