@@ -70,9 +70,8 @@ void RegisterSystemRoutes(http::Router& router, storage::Database& db, metrics::
         "Liveness and database reachability");
     router.Add(
         http::Method::kGet, "/metrics", http::AccessRule::Public(),
-        [&db, &metrics](http::Request&) -> Result<http::Response> {
-            auto stats = db.Stats();
-            metrics.GetGauge("linli_storage_write_queue_depth", "writes waiting for the writer").Set(stats.queue_depth);
+        [&metrics](http::Request&) -> Result<http::Response> {
+            // Storage publishes its own figures (queue depth, batch sizes) into the same registry.
             return http::TextResponse(200, metrics.RenderPrometheus(), "text/plain; version=0.0.4; charset=utf-8");
         },
         "Prometheus metrics");
@@ -97,15 +96,15 @@ App::~App() {
 }
 
 Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& clock,
-                                         std::unique_ptr<storage::Database> db) {
+                                         const DatabaseFactory& open_db) {
     LINLI_TRY(Validate(config));
     std::unique_ptr<App> app(new App());
     Impl& s = *app->impl_;
     s.config = config;
     s.clock = &clock;
-    if (db) {
-        LINLI_TRY(db->Migrate());
-        s.db = std::move(db);
+    if (open_db) {
+        s.db = open_db(&s.metrics);
+        LINLI_TRY(s.db->Migrate());
     } else {
         LINLI_ASSIGN_OR_RETURN(s.db, OpenDatabase(config, &s.metrics));
     }

@@ -2,6 +2,7 @@
 /// The composition root: opens the database, builds every module's service, registers routes,
 /// and runs the HTTP server. Tests build an App on port 0 with a ManualClock.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -24,9 +25,14 @@ namespace linli::app {
 
 class App {
 public:
-    /// Opens (or takes) the database, migrates it, and wires the modules. Does not listen yet.
+    /// Opens a database given the registry its backend should publish metrics into (tests use it
+    /// to run the app on a throwaway database).
+    using DatabaseFactory = std::function<std::unique_ptr<storage::Database>(metrics::Registry*)>;
+
+    /// Opens the configured database (or the factory's), migrates it, and wires the modules.
+    /// Does not listen yet.
     static Result<std::unique_ptr<App>> Create(const Config& config, const Clock& clock,
-                                               std::unique_ptr<storage::Database> db = nullptr);
+                                               const DatabaseFactory& open_db = nullptr);
     ~App();
 
     /// Binds the listen address; after this port() is known.

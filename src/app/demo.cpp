@@ -14,22 +14,23 @@ struct AccountSpec {
     const char* username;
     const char* display_name;
     Role role;
-    const char* scope_key;  // key into the created nodes; nullptr for everything
+    const char* scope_key;    // key into the created nodes; nullptr for everything
+    const char* scope_label;  // what the console prints
 };
 
 // One account per role, each scoped the way that person works (DOMAIN.md §1, §5).
 constexpr AccountSpec kAccounts[] = {
-    {"admin", "系统管理员", Role::kAdmin, nullptr},
-    {"leader_heping", "和平街道 李书记", Role::kSubdistrictLeader, "subdistrict"},
-    {"staff_qhj", "青和居 社区工作者 王芳", Role::kCommunityStaff, "qhj"},
-    {"grid_qhj_01", "青和居 第1网格 网格员 张敏", Role::kGridWorker, "qhj/1"},
-    {"grid_lt_01", "流塘 第1网格 网格员 陈伟", Role::kGridWorker, "lt/1"},
-    {"head_qhj_b1", "青和居 1号楼 楼栋长 刘阿姨", Role::kBuildingHead, "qhj/1/1"},
-    {"link_qhj_u1", "青和居 1号楼1单元 联户长 赵师傅", Role::kLinkLeader, "qhj/1/1/1"},
-    {"partner_bank", "共建单位 某银行网点", Role::kPartnerUnit, "qhj"},
-    {"volunteer_qhj", "青和居 党员志愿者 孙强", Role::kVolunteer, "qhj"},
-    {"resident_qhj", "青和居 居民 周大爷", Role::kResident, "qhj/1/1/1/101"},
-    {"merchant_lt", "流塘 九小商户 吴老板", Role::kMerchant, "lt"},
+    {"admin", "系统管理员", Role::kAdmin, nullptr, "everything"},
+    {"leader_heping", "和平街道 李书记", Role::kSubdistrictLeader, "subdistrict", "和平街道"},
+    {"staff_qhj", "青和居 社区工作者 王芳", Role::kCommunityStaff, "qhj", "青和居社区"},
+    {"grid_qhj_01", "青和居 第1网格 网格员 张敏", Role::kGridWorker, "qhj/1", "青和居社区 第1网格"},
+    {"grid_lt_01", "流塘 第1网格 网格员 陈伟", Role::kGridWorker, "lt/1", "流塘社区 第1网格"},
+    {"head_qhj_b1", "青和居 1号楼 楼栋长 刘阿姨", Role::kBuildingHead, "qhj/1/1", "青和居社区 1号楼"},
+    {"link_qhj_u1", "青和居 1号楼1单元 联户长 赵师傅", Role::kLinkLeader, "qhj/1/1/1", "青和居社区 1号楼 1单元"},
+    {"partner_bank", "共建单位 某银行网点", Role::kPartnerUnit, "qhj", "青和居社区"},
+    {"volunteer_qhj", "青和居 党员志愿者 孙强", Role::kVolunteer, "qhj", "青和居社区"},
+    {"resident_qhj", "青和居 居民 周大爷", Role::kResident, "qhj/1/1/1/101", "青和居社区 1号楼 1单元 101室"},
+    {"merchant_lt", "流塘 九小商户 吴老板", Role::kMerchant, "lt", "流塘社区"},
 };
 
 struct CommunitySpec {
@@ -52,7 +53,7 @@ Result<DemoSummary> LoadDemo(accounts::AccountsService& accounts, registry::Regi
     RequestInfo info{"demo", "local"};
     DemoSummary summary;
     for (const auto& a : kAccounts) {
-        summary.accounts.push_back({a.username, std::string(RoleName(a.role)), a.scope_key ? a.scope_key : "everything"});
+        summary.accounts.push_back({a.username, std::string(RoleName(a.role)), a.scope_label});
     }
     // Loaded already? The admin account is the last thing the demo creates.
     if (accounts.GetUserByUsername(system, "admin")) {

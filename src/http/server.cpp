@@ -53,7 +53,7 @@ bool HasLineBreak(std::string_view s) {
 }
 
 /// An error response for conditions found before the pipeline runs, possibly with a status that
-/// ErrorCode does not name (408, 414, 431).
+/// ErrorCode does not name (414, 431).
 Response EarlyError(int status, ErrorCode code, std::string message, std::string field) {
     Response r = ErrorResponse(Error{code, std::move(message), std::move(field)});
     r.status = status;
@@ -501,8 +501,11 @@ Server::~Server() {
 
 Result<void> Server::Start() {
     Impl& s = *impl_;
-    if (!s.threads.empty()) {
-        return Error{ErrorCode::kInternal, "server already started", ""};
+    {
+        std::lock_guard lock(s.stop_mu);
+        if (!s.threads.empty() || s.shut_down) {
+            return Error{ErrorCode::kInternal, "server already started or stopped", ""};
+        }
     }
     const std::string where = s.options.host + ":" + std::to_string(s.options.port);
     beast::error_code ec;

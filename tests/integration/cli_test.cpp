@@ -25,7 +25,7 @@ struct CommandResult {
 };
 
 /// Runs the real binary through the shell with `args`; `input` goes to stdin.
-CommandResult Run(const std::string& args, const std::string& input = {}) {
+CommandResult RunLinli(const std::string& args, const std::string& input = {}) {
     fs::path in = fs::temp_directory_path() / ("linli-cli-in-" + std::to_string(getpid()));
     std::ofstream(in) << input;
     std::string cmd = std::string(LINLI_BINARY) + " " + args + " < " + in.string() + " 2>&1";
@@ -57,62 +57,62 @@ protected:
 
 TEST_F(Cli, EverySubcommandHasHelp) {
     for (const char* sub : {"serve", "migrate", "demo", "backup", "version", "user", "user add"}) {
-        auto r = Run(std::string(sub) + " --help");
+        auto r = RunLinli(std::string(sub) + " --help");
         EXPECT_EQ(r.exit_code, 0) << sub << ": " << r.output;
         EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;
     }
-    auto r = Run("version");
+    auto r = RunLinli("version");
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.output.find("linli "), std::string::npos);
 }
 
 TEST_F(Cli, MigrateReportsTheSchemaVersion) {
-    auto r = Run("migrate " + db);
+    auto r = RunLinli("migrate " + db);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("schema at version"), std::string::npos);
 }
 
 TEST_F(Cli, UsersAreAddedListedAndDisabled) {
-    auto added = Run("user add wang --role community_staff --name 王芳 --password-stdin " + db, "A-long-passw0rd\n");
+    auto added = RunLinli("user add wang --role community_staff --name 王芳 --password-stdin " + db, "A-long-passw0rd\n");
     ASSERT_EQ(added.exit_code, 0) << added.output;
-    auto list = Run("user list " + db);
+    auto list = RunLinli("user list " + db);
     EXPECT_NE(list.output.find("wang"), std::string::npos);
     EXPECT_NE(list.output.find("community_staff"), std::string::npos);
     EXPECT_EQ(list.output.find("A-long-passw0rd"), std::string::npos);
-    auto disabled = Run("user disable wang " + db);
+    auto disabled = RunLinli("user disable wang " + db);
     EXPECT_EQ(disabled.exit_code, 0) << disabled.output;
-    EXPECT_NE(Run("user list " + db).output.find("disabled"), std::string::npos);
+    EXPECT_NE(RunLinli("user list " + db).output.find("disabled"), std::string::npos);
 
-    auto bad_role = Run("user add li --role emperor --password-stdin " + db, "A-long-passw0rd\n");
+    auto bad_role = RunLinli("user add lisi --role emperor --password-stdin " + db, "A-long-passw0rd\n");
     EXPECT_NE(bad_role.exit_code, 0);
     EXPECT_NE(bad_role.output.find("role"), std::string::npos);
-    auto weak = Run("user add li --role volunteer --password-stdin " + db, "short\n");
+    auto weak = RunLinli("user add lisi --role volunteer --password-stdin " + db, "short\n");
     EXPECT_NE(weak.exit_code, 0);
     EXPECT_NE(weak.output.find("password"), std::string::npos);
 }
 
 TEST_F(Cli, DemoLoadsOnceAndBackupCopiesIt) {
-    auto first = Run("demo " + db);
+    auto first = RunLinli("demo " + db);
     ASSERT_EQ(first.exit_code, 0) << first.output;
     EXPECT_NE(first.output.find("admin"), std::string::npos);
-    auto second = Run("demo " + db);
+    auto second = RunLinli("demo " + db);
     EXPECT_EQ(second.exit_code, 0) << second.output;
     EXPECT_NE(second.output.find("already loaded"), std::string::npos);
 
     auto copy = dir / "copy.db";
-    auto backup = Run("backup " + copy.string() + " " + db);
+    auto backup = RunLinli("backup " + copy.string() + " " + db);
     ASSERT_EQ(backup.exit_code, 0) << backup.output;
     // The copy is a working database with the same accounts.
-    auto list = Run("user list --db sqlite:" + copy.string());
+    auto list = RunLinli("user list --db sqlite:" + copy.string());
     EXPECT_NE(list.output.find("grid_qhj_01"), std::string::npos) << list.output;
 }
 
 TEST_F(Cli, BadSettingsNameTheKey) {
-    auto r = Run("migrate --workers many " + db);
+    auto r = RunLinli("migrate --workers many " + db);
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.output.find("server.workers"), std::string::npos) << r.output;
     std::ofstream(dir / "bad.toml") << "[server]\nlisten = \"127.0.0.1:8080\"\nlistne = \"x\"\n";
-    r = Run("migrate --config " + (dir / "bad.toml").string() + " " + db);
+    r = RunLinli("migrate --config " + (dir / "bad.toml").string() + " " + db);
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.output.find("server.listne"), std::string::npos) << r.output;
 }
@@ -138,7 +138,7 @@ TEST(Config, FileThenEnvironmentThenFlags) {
 }
 
 TEST_F(Cli, SigtermStopsTheServerCleanly) {
-    ASSERT_EQ(Run("migrate " + db).exit_code, 0);
+    ASSERT_EQ(RunLinli("migrate " + db).exit_code, 0);
     auto log = dir / "serve.log";
     pid_t pid = fork();
     if (pid == 0) {

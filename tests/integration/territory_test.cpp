@@ -78,7 +78,8 @@ TEST_P(Territory, AGridWorkerSeesOnlyTheirGrid) {
     auto list = worker.Get("/api/v1/territory/nodes?kind=building");
     ASSERT_EQ(list.status, 200) << list.body;
     std::set<int64_t> ids;
-    for (const auto& n : list.Json().at("items").as_array()) {
+    auto list_json = list.Json();
+    for (const auto& n : list_json.at("items").as_array()) {
         ids.insert(n.at("id").as_int64());
     }
     EXPECT_TRUE(ids.contains(building_a));
@@ -133,10 +134,11 @@ TEST_P(Territory, PagingVisitsEveryNodeOnce) {
         auto page = admin.Get(url);
         ASSERT_EQ(page.status, 200) << page.body;
         ++pages;
-        for (const auto& n : page.Json().at("items").as_array()) {
+        auto page_json = page.Json();
+        for (const auto& n : page_json.at("items").as_array()) {
             EXPECT_TRUE(seen.insert(n.at("id").as_int64()).second);
         }
-        const auto& next = page.Json().at("next_cursor");
+        const auto& next = page_json.at("next_cursor");
         if (next.is_null()) {
             break;
         }

@@ -25,8 +25,11 @@ TestServer::TestServer(Backend backend, const std::function<void(app::Config&)>&
     if (tweak) {
         tweak(config);
     }
-    auto db = OpenTestDatabase(backend, false);
-    auto app = app::App::Create(config, clock_, std::move(db));
+    auto app = app::App::Create(config, clock_, [backend](metrics::Registry* metrics) {
+        storage::Options options;
+        options.metrics = metrics;
+        return OpenTestDatabase(backend, options, false);
+    });
     if (!app) {
         throw std::runtime_error("test server: " + app.error().message);
     }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "app/app.hpp"
+#include "core/actor.hpp"
 #include "core/clock.hpp"
 #include "support/http_client.hpp"
 #include "support/test_database.hpp"

@@ -44,7 +44,9 @@ std::string LikePrefix(std::string_view s) {
     return out;
 }
 
-std::string Placeholder(const std::vector<Param>& params) { return "$" + std::to_string(params.size()); }
+std::string Placeholder(const std::vector<Param>& params) {
+    return "$" + std::to_string(params.size());
+}
 
 }  // namespace
 

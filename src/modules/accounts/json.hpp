@@ -2,7 +2,6 @@
 /// Accounts values as JSON (Boost.JSON). Password and token hashes have no representation here.
 
 #include <boost/json.hpp>
-
 #include <string>
 #include <utility>
 #include <vector>

@@ -35,9 +35,12 @@ enum class SessionKind { kSession, kBearer, kApi };
 /// "session" / "bearer" / "api", as stored.
 inline std::string_view SessionKindName(SessionKind kind) {
     switch (kind) {
-        case SessionKind::kSession: return "session";
-        case SessionKind::kBearer: return "bearer";
-        case SessionKind::kApi: return "api";
+        case SessionKind::kSession:
+            return "session";
+        case SessionKind::kBearer:
+            return "bearer";
+        case SessionKind::kApi:
+            return "api";
     }
     return "session";
 }

@@ -46,7 +46,9 @@ bool NeedsRehash(std::string_view hash, const PasswordCost& cost) {
     return crypto_pwhash_str_needs_rehash(terminated.c_str(), cost.ops, cost.mem) != 0;
 }
 
-std::string NormalizePassword(std::string_view password) { return text::Trim(password); }
+std::string NormalizePassword(std::string_view password) {
+    return text::Trim(password);
+}
 
 Result<void> CheckPasswordPolicy(std::string_view password) {
     if (!text::IsValidUtf8(password)) {

@@ -48,8 +48,9 @@ TEST(PasswordPolicyTest, AcceptsLongMixedPasswords) {
 }
 
 TEST(PasswordPolicyTest, RejectsShortLongAndSingleClassPasswords) {
-    for (const std::string& bad : {std::string("Ab1-short"), std::string(128, 'a') + "1", std::string("aaaaaaaaaaaaaaa"),
-                                   std::string("1234567890123"), std::string("ABCDEFGHIJKL")}) {
+    for (const std::string& bad :
+         {std::string("Ab1-short"), std::string(128, 'a') + "1", std::string("aaaaaaaaaaaaaaa"),
+          std::string("1234567890123"), std::string("ABCDEFGHIJKL")}) {
         auto r = CheckPasswordPolicy(bad);
         ASSERT_FALSE(r) << bad;
         EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);

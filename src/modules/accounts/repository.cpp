@@ -64,7 +64,9 @@ Result<std::optional<UserRecord>> FindUserWhere(Conn& conn, std::string_view whe
 }
 
 /// "$n" for the next parameter.
-std::string Placeholder(const std::vector<Param>& params) { return "$" + std::to_string(params.size()); }
+std::string Placeholder(const std::vector<Param>& params) {
+    return "$" + std::to_string(params.size());
+}
 
 /// Escapes LIKE wildcards so that user text matches literally (with ESCAPE '\').
 std::string LikeContains(std::string_view s) {
@@ -79,7 +81,9 @@ std::string LikeContains(std::string_view s) {
     return out;
 }
 
-int ClampLimit(int limit) { return std::clamp(limit, 1, kMaxPageSize); }
+int ClampLimit(int limit) {
+    return std::clamp(limit, 1, kMaxPageSize);
+}
 
 ApiToken ApiTokenFromRow(const Row& row) {
     ApiToken t;
@@ -114,8 +118,8 @@ Result<std::optional<int64_t>> ParseIdCursor(const std::optional<std::string>& c
 // ---- users -----------------------------------------------------------------------------------
 
 Result<std::vector<int64_t>> ScopeNodeIds(Conn& conn, int64_t user_id) {
-    LINLI_ASSIGN_OR_RETURN(auto rows,
-                           conn.Query("SELECT node_id FROM user_scopes WHERE user_id = $1 ORDER BY node_id", {user_id}));
+    LINLI_ASSIGN_OR_RETURN(
+        auto rows, conn.Query("SELECT node_id FROM user_scopes WHERE user_id = $1 ORDER BY node_id", {user_id}));
     std::vector<int64_t> ids;
     ids.reserve(rows.size());
     for (const auto& row : rows) {
@@ -303,14 +307,15 @@ Result<int64_t> InsertSession(Conn& conn, const NewSession& session) {
         auto rows,
         conn.Query("INSERT INTO sessions (token_hash, user_id, kind, name, csrf_hash, created_at, last_seen_at, "
                    "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
-                   {session.token_hash, session.user_id, SessionKindName(session.kind), session.name,
-                    session.csrf_hash, session.now, session.expires_at}));
+                   {session.token_hash, session.user_id, SessionKindName(session.kind), session.name, session.csrf_hash,
+                    session.now, session.expires_at}));
     return rows.front().Int(0);
 }
 
 Result<void> TouchSession(Conn& conn, int64_t session_id, int64_t now) {
-    LINLI_TRY(conn.Exec("UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2 AND revoked_at IS NULL",
-                        {session_id, now}));
+    LINLI_TRY(
+        conn.Exec("UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2 AND revoked_at IS NULL",
+                  {session_id, now}));
     return {};
 }
 

@@ -64,12 +64,10 @@ Result<int64_t> InsertUser(storage::Conn& conn, const NewUser& user, std::string
 /// Replaces the user's scope rows with `node_ids`.
 Result<void> ReplaceScopes(storage::Conn& conn, int64_t user_id, const std::vector<int64_t>& node_ids);
 
-Result<void> UpdateProfile(storage::Conn& conn, int64_t user_id, std::string_view display_name, Role role,
-                           int64_t now);
+Result<void> UpdateProfile(storage::Conn& conn, int64_t user_id, std::string_view display_name, Role role, int64_t now);
 Result<void> SetStatus(storage::Conn& conn, int64_t user_id, UserStatus status, int64_t now);
 /// Stores a new hash; `reset_lock` also clears failed logins and any lock (an administrator's reset).
-Result<void> SetPasswordHash(storage::Conn& conn, int64_t user_id, std::string_view hash, int64_t now,
-                             bool reset_lock);
+Result<void> SetPasswordHash(storage::Conn& conn, int64_t user_id, std::string_view hash, int64_t now, bool reset_lock);
 
 /// Counts one more failed login (starting again from 1 when an old lock has run out) and returns
 /// the new count. One statement, so concurrent attempts cannot lose a count.

@@ -1,7 +1,6 @@
 #include "modules/accounts/routes.hpp"
 
 #include <boost/json.hpp>
-
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,7 +21,9 @@ using http::Response;
 
 const AccessRule kAdminOnly = AccessRule::Roles({Role::kAdmin});
 
-RequestInfo InfoOf(const Request& req) { return {req.request_id, req.remote_addr}; }
+RequestInfo InfoOf(const Request& req) {
+    return {req.request_id, req.remote_addr};
+}
 
 bool IsUnsafe(Method m) {
     return m == Method::kPost || m == Method::kPut || m == Method::kPatch || m == Method::kDelete;

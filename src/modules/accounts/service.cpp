@@ -29,8 +29,12 @@ constexpr int64_t kSecondsPerDay = 86400;
 // Far longer than any token we issue (43 characters); hashing megabytes of junk is pointless.
 constexpr size_t kMaxPresentedToken = 512;
 
-Error InvalidSession() { return Unauthenticated("invalid session"); }
-Error SessionExpired() { return {ErrorCode::kUnauthenticated, "session expired", "session"}; }
+Error InvalidSession() {
+    return Unauthenticated("invalid session");
+}
+Error SessionExpired() {
+    return {ErrorCode::kUnauthenticated, "session expired", "session"};
+}
 
 /// At most `max_chars` code points of `s`, cut on a character boundary.
 std::string TruncateChars(std::string_view s, size_t max_chars) {
@@ -73,8 +77,7 @@ Result<std::string> CleanText(std::string_view field, std::string_view value, si
         return InvalidArgument(std::string(field), std::string(field) + " must not be empty");
     }
     if (chars > max_chars) {
-        return InvalidArgument(std::string(field),
-                               fmt::format("{} must have at most {} characters", field, max_chars));
+        return InvalidArgument(std::string(field), fmt::format("{} must have at most {} characters", field, max_chars));
     }
     return trimmed;
 }
@@ -91,7 +94,8 @@ Actor ActorOf(const User& user) {
 AuditRecord FailedLoginAudit(std::string_view given_name, const RequestInfo& info, int64_t now,
                              std::optional<int64_t> user_id, std::string reason, std::string result) {
     Actor anonymous;
-    anonymous.username = TruncateChars(given_name, kMaxUsernameChars);
+    // PostgreSQL refuses invalid UTF-8 in TEXT; the API never passes any, but a direct caller might.
+    anonymous.username = text::IsValidUtf8(given_name) ? TruncateChars(given_name, kMaxUsernameChars) : "(not UTF-8)";
     AuditRecord r = MakeAudit(anonymous, info, now, "auth.login_failed", "user", user_id,
                               AuditDetail({{"reason", std::move(reason)}}));
     r.result = std::move(result);
@@ -102,7 +106,9 @@ Error LockedError(int64_t until) {
     return {ErrorCode::kLocked, "account locked until " + FormatUtc(until), "username"};
 }
 
-bool Locked(const User& user, int64_t now) { return user.locked_until && *user.locked_until > now; }
+bool Locked(const User& user, int64_t now) {
+    return user.locked_until && *user.locked_until > now;
+}
 
 }  // namespace
 
@@ -112,9 +118,8 @@ std::string FormatUtc(int64_t epoch_seconds) {
 
 std::string NormalizeUsername(std::string_view username) {
     std::string s = text::Trim(username);
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
-        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    });
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
     return s;
 }
 
@@ -237,9 +242,9 @@ Result<LoginResult> AccountsService::Login(std::string_view username_in, std::st
             if (failed >= options_.max_failed_logins) {
                 const int64_t until = now + options_.lock_seconds;
                 LINLI_TRY(repo::LockUntil(c, user.id, until));
-                AuditRecord lock = MakeAudit(ActorOf(user), info, now, "auth.locked", "user", user.id,
-                                             AuditDetail({{"failed_logins", std::to_string(failed)},
-                                                          {"locked_until", FormatUtc(until)}}));
+                AuditRecord lock = MakeAudit(
+                    ActorOf(user), info, now, "auth.locked", "user", user.id,
+                    AuditDetail({{"failed_logins", std::to_string(failed)}, {"locked_until", FormatUtc(until)}}));
                 lock.actor_user_id.reset();  // nobody authenticated did this
                 LINLI_TRY(RecordAudit(c, lock));
             }
@@ -379,9 +384,9 @@ Result<User> AccountsService::CreateUser(const Actor& actor, const NewUser& inpu
         const int64_t now = clock_.Now();
         LINLI_ASSIGN_OR_RETURN(int64_t id, repo::InsertUser(c, user, hash, now));
         LINLI_TRY(repo::ReplaceScopes(c, id, user.scope_node_ids));
-        LINLI_TRY(RecordAudit(c, MakeAudit(actor, info, now, "user.create", "user", id,
-                                           AuditDetail({{"username", user.username},
-                                                        {"role", std::string(RoleName(user.role))}}))));
+        LINLI_TRY(RecordAudit(
+            c, MakeAudit(actor, info, now, "user.create", "user", id,
+                         AuditDetail({{"username", user.username}, {"role", std::string(RoleName(user.role))}}))));
         LINLI_ASSIGN_OR_RETURN(auto created, repo::FindUserById(c, id));
         if (!created) {
             return Internal("user vanished after insert");
@@ -549,8 +554,8 @@ Result<NewApiToken> AccountsService::CreateApiToken(const Actor& actor, std::str
             session.expires_at = now + *expires_in_days * kSecondsPerDay;
         }
         LINLI_ASSIGN_OR_RETURN(int64_t id, repo::InsertSession(c, session));
-        LINLI_TRY(RecordAudit(c, MakeAudit(actor, info, now, "api_token.create", "api_token", id,
-                                           AuditDetail({{"name", name}}))));
+        LINLI_TRY(RecordAudit(
+            c, MakeAudit(actor, info, now, "api_token.create", "api_token", id, AuditDetail({{"name", name}}))));
         out.info.id = id;
         out.info.user_id = actor.user_id;
         out.info.username = actor.username;

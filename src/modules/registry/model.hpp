@@ -40,7 +40,9 @@ inline constexpr std::array<std::pair<NodeKind, std::string_view>, 8> kNodeKinds
 }};
 
 /// "city", "district", "subdistrict", "community", "grid", "building", "unit", "household".
-constexpr std::string_view NodeKindName(NodeKind kind) { return kNodeKinds[static_cast<size_t>(kind)].second; }
+constexpr std::string_view NodeKindName(NodeKind kind) {
+    return kNodeKinds[static_cast<size_t>(kind)].second;
+}
 
 constexpr std::optional<NodeKind> ParseNodeKind(std::string_view name) {
     for (const auto& [kind, kind_name] : kNodeKinds) {
@@ -91,7 +93,9 @@ inline constexpr std::array<std::pair<NodeSort, std::string_view>, 4> kNodeSorts
 }};
 
 /// "name", "-name", "id", "-id".
-constexpr std::string_view NodeSortName(NodeSort sort) { return kNodeSorts[static_cast<size_t>(sort)].second; }
+constexpr std::string_view NodeSortName(NodeSort sort) {
+    return kNodeSorts[static_cast<size_t>(sort)].second;
+}
 
 constexpr std::optional<NodeSort> ParseNodeSort(std::string_view name) {
     for (const auto& [sort, sort_name] : kNodeSorts) {

@@ -165,7 +165,7 @@ std::string SubtreeUpperBound(std::string_view path) {
 
 bool AppendScopeFilter(const Actor& actor, std::string_view path_column, std::string& sql,
                        std::vector<storage::Param>& params) {
-    if (actor.global() || true) {
+    if (actor.global()) {
         return true;
     }
     if (actor.scope.empty()) {
@@ -205,8 +205,8 @@ Result<std::optional<Node>> NodeRepository::FindById(Conn& conn, int64_t id) con
     return QueryOptionalNode(conn, sql, params);
 }
 
-Result<std::vector<Node>> NodeRepository::List(Conn& conn, const Actor& actor, const NodeFilter& filter,
-                                               NodeSort sort, const std::optional<NodeKey>& after, int limit) const {
+Result<std::vector<Node>> NodeRepository::List(Conn& conn, const Actor& actor, const NodeFilter& filter, NodeSort sort,
+                                               const std::optional<NodeKey>& after, int limit) const {
     std::string sql(kSelectNode);
     std::vector<Param> params;
     if (!AppendScopeFilter(actor, "n.path", sql, params) || !AppendNodeFilter(filter, sql, params)) {
@@ -273,8 +273,8 @@ Result<int64_t> NodeRepository::Insert(Conn& conn, const NodeInsert& row) const 
 
 Result<void> NodeRepository::FinishInsert(Conn& conn, int64_t id, std::string_view path,
                                           std::optional<int64_t> community_id) const {
-    LINLI_TRY(conn.Exec("UPDATE territory_nodes SET path = $1, community_id = $2 WHERE id = $3",
-                        {path, community_id, id}));
+    LINLI_TRY(
+        conn.Exec("UPDATE territory_nodes SET path = $1, community_id = $2 WHERE id = $3", {path, community_id, id}));
     return {};
 }
 
@@ -296,7 +296,7 @@ Result<void> NodeRepository::Delete(Conn& conn, int64_t id) const {
 }
 
 Result<std::vector<std::pair<int64_t, std::string>>> NodeRepository::Paths(Conn& conn,
-                                                                             const std::vector<int64_t>& ids) const {
+                                                                           const std::vector<int64_t>& ids) const {
     std::vector<std::pair<int64_t, std::string>> out;
     if (ids.empty()) {
         return out;

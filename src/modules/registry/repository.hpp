@@ -37,11 +37,11 @@ bool AppendScopeFilter(const Actor& actor, std::string_view path_column, std::st
 
 /// Which nodes a list or count covers; the scope filter is always added on top.
 struct NodeFilter {
-    std::optional<int64_t> parent_id;               // children of this node
-    bool roots = false;                             // parent_id IS NULL
-    std::optional<std::vector<int64_t>> only_ids;   // restrict to these ids (a scoped user's tops)
+    std::optional<int64_t> parent_id;              // children of this node
+    bool roots = false;                            // parent_id IS NULL
+    std::optional<std::vector<int64_t>> only_ids;  // restrict to these ids (a scoped user's tops)
     std::optional<NodeKind> kind;
-    std::optional<std::string> name_like;           // a LIKE pattern over lower(name), '\' escapes
+    std::optional<std::string> name_like;  // a LIKE pattern over lower(name), '\' escapes
 };
 
 /// A keyset position: the last row of the previous page.
@@ -96,7 +96,7 @@ public:
 
     /// id → path for those of `ids` that exist, unscoped (to build an Actor's scope).
     Result<std::vector<std::pair<int64_t, std::string>>> Paths(storage::Conn& conn,
-                                                                const std::vector<int64_t>& ids) const;
+                                                               const std::vector<int64_t>& ids) const;
 };
 
 }  // namespace linli::registry

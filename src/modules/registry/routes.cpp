@@ -52,9 +52,12 @@ std::string KindList() {
     return list;
 }
 
-RequestInfo InfoOf(const Request& req) { return RequestInfo{req.request_id, req.remote_addr}; }
+RequestInfo InfoOf(const Request& req) {
+    return RequestInfo{req.request_id, req.remote_addr};
+}
 
-/// The list and count filters. Without parent_id, kind or q the request asks for the roots.
+/// The list and count filters. A list without parent_id, kind or q asks for the roots (the tree
+/// browser's first level); a count without parent_id counts the whole territory the caller may see.
 Result<NodeQuery> ReadNodeQuery(const Request& req, bool paging) {
     http::QueryReader reader(req);
     NodeQuery query;
@@ -76,7 +79,7 @@ Result<NodeQuery> ReadNodeQuery(const Request& req, bool paging) {
         }
     }
     LINLI_TRY(reader.Finish());
-    query.roots_only = !query.parent_id && !query.kind && !query.q;
+    query.roots_only = paging && !query.parent_id && !query.kind && !query.q;
     return query;
 }
 
@@ -115,7 +118,6 @@ void RegisterRoutes(http::Router& router, RegistryService& service) {
     const std::string base(kBase);
     const auto editors =
         AccessRule::Roles({Role::kAdmin, Role::kSubdistrictLeader, Role::kCommunityStaff, Role::kGridWorker});
-    const auto deleters = AccessRule::Roles({Role::kAdmin, Role::kSubdistrictLeader, Role::kCommunityStaff});
 
     router.Add(
         Method::kGet, base, AccessRule::AnyUser(),
@@ -180,7 +182,9 @@ void RegisterRoutes(http::Router& router, RegistryService& service) {
         "Rename a territory node or set its code");
 
     router.Add(
-        Method::kDelete, base + "/{id}", deleters,
+        // Grid workers pass the router so that a node outside their scope is a 404 like for everyone;
+        // the service answers 403 for one inside it.
+        Method::kDelete, base + "/{id}", editors,
         [&service](Request& req) -> Result<Response> {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());

@@ -28,7 +28,9 @@ constexpr size_t kMaxCursorChars = 1024;
 constexpr size_t kMaxSearchChars = 100;
 constexpr size_t kMaxScopeIds = 1000;
 
-std::string KindLabel(NodeKind kind) { return std::string(NodeKindName(kind)); }
+std::string KindLabel(NodeKind kind) {
+    return std::string(NodeKindName(kind));
+}
 
 /// Trims and checks a one-line text field: valid UTF-8, no control characters, 1..max_chars
 /// code points. Any script is fine, rare CJK (beyond the BMP) and the middle dot included.
@@ -139,15 +141,14 @@ Result<void> CheckSiblingsFree(const NodeRepository& repo, Conn& conn, std::opti
 // ---- cursors: base64url("v1\n<sort>\n<id>\n<name>"); names never hold a newline --------------
 
 std::string EncodeCursor(NodeSort sort, const Node& last) {
-    std::string raw = std::string(kCursorVersion) + "\n" + std::string(NodeSortName(sort)) + "\n" +
-                      std::to_string(last.id) + "\n";
+    std::string raw =
+        std::string(kCursorVersion) + "\n" + std::string(NodeSortName(sort)) + "\n" + std::to_string(last.id) + "\n";
     if (sort == NodeSort::kNameAsc || sort == NodeSort::kNameDesc) {
         raw += last.name;
     }
     constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
     std::string out(sodium_base64_ENCODED_LEN(raw.size(), kVariant), '\0');
-    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
-                      kVariant);
+    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(), kVariant);
     out.resize(out.find('\0'));
     return out;
 }
@@ -328,8 +329,8 @@ Result<Node> RegistryService::Create(const Actor& actor, const NewNode& input, c
     LINLI_ASSIGN_OR_RETURN(auto name, CleanLine(input.name, "name", kMaxNodeNameChars));
     LINLI_ASSIGN_OR_RETURN(auto code, CleanOptionalCode(input.code));
     if (!input.parent_id && !IsRootKind(input.kind)) {
-        return InvalidArgument("kind", "a root node must be a city, district or subdistrict, not a " +
-                                           KindLabel(input.kind));
+        return InvalidArgument("kind",
+                               "a root node must be a city, district or subdistrict, not a " + KindLabel(input.kind));
     }
     const int64_t now = clock_.Now();
 
@@ -417,20 +418,25 @@ Result<Node> RegistryService::Update(const Actor& actor, int64_t id, const NodeP
         if (!stored) {
             return Internal("a node vanished inside its own transaction");
         }
-        LINLI_TRY(accounts::RecordAudit(conn, accounts::MakeAudit(actor, info, now, "territory.update",
-                                                                  "territory_node", id,
-                                                                  NodeUpdateAuditDetail(before, *stored))));
+        LINLI_TRY(
+            accounts::RecordAudit(conn, accounts::MakeAudit(actor, info, now, "territory.update", "territory_node", id,
+                                                            NodeUpdateAuditDetail(before, *stored))));
         return std::move(*stored);
     });
 }
 
 Result<void> RegistryService::Delete(const Actor& actor, int64_t id, const RequestInfo& info) {
-    if (!actor.Is(Role::kAdmin) && !actor.Is(Role::kSubdistrictLeader) && !actor.Is(Role::kCommunityStaff)) {
-        return Forbidden("your role may not delete territory nodes");
+    if (!IsEditorRole(actor.role)) {
+        return Forbidden("your role may not change the territory");
     }
     const int64_t now = clock_.Now();
     auto deleted = db_.Write([&](Conn& conn) -> Result<void> {
+        // Scope before role: a grid worker asking for a node outside their grid gets the same 404 as
+        // everyone, and a 403 only for nodes they can see anyway.
         LINLI_ASSIGN_OR_RETURN(auto node, FindVisibleOr404(conn, actor, id, ""));
+        if (actor.Is(Role::kGridWorker)) {
+            return Forbidden("a grid worker may not delete territory nodes");
+        }
         LINLI_TRY(CheckMayChange(actor, node));
         LINLI_ASSIGN_OR_RETURN(bool has_children, repo_.HasChildren(conn, id));
         if (has_children) {

@@ -33,6 +33,7 @@ public:
     Result<Page<Node>> List(const Actor& actor, const NodeQuery& query);
 
     /// How many nodes List would page through for the same filters (sort, cursor, limit ignored).
+    /// The HTTP count route never sets roots_only: a bare count is of every visible node.
     Result<int64_t> Count(const Actor& actor, const NodeQuery& query);
 
     /// The breadcrumb trail to `id`, root first and the node itself last, keeping only the part the
@@ -51,7 +52,8 @@ public:
     Result<Node> Update(const Actor& actor, int64_t id, const NodePatch& patch, const RequestInfo& info);
 
     /// Deletes a leaf node; audited as territory.delete. Roles: admin, subdistrict_leader,
-    /// community_staff (below their scope node). 409 "node has children", or when other records
+    /// community_staff (below their scope node). A grid worker gets kNotFound outside their scope and
+    /// kForbidden inside it; other roles kForbidden. 409 "node has children", or when other records
     /// still refer to the node.
     Result<void> Delete(const Actor& actor, int64_t id, const RequestInfo& info);
 

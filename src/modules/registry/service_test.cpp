@@ -145,7 +145,8 @@ TEST_P(RegistryServiceTest, BuildsATreeFromSubdistrictDownToHousehold) {
 
     auto trail = service_->Ancestors(admin_, household.id);
     ASSERT_TRUE(trail);
-    EXPECT_EQ(Names(*trail), (std::vector<std::string>{"和平街道", "青和居社区", "第1网格", "1号楼", "1单元", "101室"}));
+    EXPECT_EQ(Names(*trail),
+              (std::vector<std::string>{"和平街道", "青和居社区", "第1网格", "1号楼", "1单元", "101室"}));
 
     NodeQuery roots;
     roots.roots_only = true;
@@ -180,10 +181,10 @@ TEST_P(RegistryServiceTest, AChildMustBeExactlyOneLevelBelowItsParent) {
         int64_t parent;
         NodeKind kind;
     };
-    for (const auto& c : {Case{subdistrict.id, NodeKind::kGrid}, Case{community.id, NodeKind::kBuilding},
-                          Case{grid.id, NodeKind::kCommunity}, Case{unit.id, NodeKind::kUnit},
-                          Case{building.id, NodeKind::kHousehold}, Case{household.id, NodeKind::kHousehold},
-                          Case{subdistrict.id, NodeKind::kSubdistrict}}) {
+    for (const auto& c :
+         {Case{subdistrict.id, NodeKind::kGrid}, Case{community.id, NodeKind::kBuilding},
+          Case{grid.id, NodeKind::kCommunity}, Case{unit.id, NodeKind::kUnit}, Case{building.id, NodeKind::kHousehold},
+          Case{household.id, NodeKind::kHousehold}, Case{subdistrict.id, NodeKind::kSubdistrict}}) {
         auto r = TryCreate(admin_, c.parent, c.kind, "错误层级");
         ASSERT_FALSE(r) << NodeKindName(c.kind);
         EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
@@ -254,7 +255,7 @@ TEST_P(RegistryServiceTest, NamesKeepRareCharactersAndTheMiddleDot) {
     ASSERT_FALSE(too_long);
     EXPECT_EQ(too_long.error().field, "name");
 
-    for (const std::string& bad : std::vector<std::string>{"", "   ", "a\nb", "a\x01" "b", "\xff\xfe"}) {
+    for (const std::string& bad : std::vector<std::string>{"", "   ", "a\nb", "a\001b", "\xff\xfe"}) {
         auto r = TryCreate(admin_, subdistrict.id, NodeKind::kCommunity, bad);
         ASSERT_FALSE(r);
         EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
@@ -374,6 +375,9 @@ TEST_P(ScopedTreeTest, ScopedRolesWriteOnlyBelowTheirScope) {
     auto del = service_->Delete(grid_worker_a_, building->id, info_);
     ASSERT_FALSE(del);
     EXPECT_EQ(del.error().code, ErrorCode::kForbidden);
+    auto del_b = service_->Delete(grid_worker_a_, t_.household_b.id, info_);
+    ASSERT_FALSE(del_b);
+    EXPECT_EQ(del_b.error().code, ErrorCode::kNotFound);
 
     auto staff = Scoped(Role::kCommunityStaff, {t_.community.id});
     EXPECT_TRUE(TryCreate(staff, t_.community.id, NodeKind::kGrid, "第3网格"));
@@ -415,8 +419,10 @@ TEST_P(RegistryServiceTest, PagingVisitsEveryNodeOnceInOrderForEverySort) {
         bool (*less)(const Node&, const Node&);
     };
     const SortCase cases[] = {
-        {NodeSort::kNameAsc, [](const Node& a, const Node& b) { return std::tie(a.name, a.id) < std::tie(b.name, b.id); }},
-        {NodeSort::kNameDesc, [](const Node& a, const Node& b) { return std::tie(a.name, a.id) > std::tie(b.name, b.id); }},
+        {NodeSort::kNameAsc,
+         [](const Node& a, const Node& b) { return std::tie(a.name, a.id) < std::tie(b.name, b.id); }},
+        {NodeSort::kNameDesc,
+         [](const Node& a, const Node& b) { return std::tie(a.name, a.id) > std::tie(b.name, b.id); }},
         {NodeSort::kIdAsc, [](const Node& a, const Node& b) { return a.id < b.id; }},
         {NodeSort::kIdDesc, [](const Node& a, const Node& b) { return a.id > b.id; }},
     };
@@ -496,8 +502,8 @@ TEST_P(RegistryServiceTest, BadPagingInputIsRejected) {
 
 TEST_P(RegistryServiceTest, SearchTreatsWildcardsAndQuotesLiterally) {
     auto subdistrict = Create(std::nullopt, NodeKind::kSubdistrict, "和平街道");
-    for (const std::string& name : std::vector<std::string>{"100% 完成社区", "1000 社区", "a_b社区", "axb社区", "back\\slash社区", "O'Brien社区",
-                                   "GRID Town"}) {
+    for (const std::string& name : std::vector<std::string>{"100% 完成社区", "1000 社区", "a_b社区", "axb社区",
+                                                            "back\\slash社区", "O'Brien社区", "GRID Town"}) {
         Create(subdistrict.id, NodeKind::kCommunity, name);
     }
     auto search = [&](const std::string& q) {
@@ -615,8 +621,8 @@ TEST_P(RegistryServiceTest, ResolveScopeGivesPathsAndRejectsUnknownIds) {
     ASSERT_TRUE(again);
     EXPECT_EQ((*again)[0].path, subdistrict.path);
 
-    for (const std::vector<int64_t>& bad : {std::vector<int64_t>{community.id, 999999}, std::vector<int64_t>{0},
-                                            std::vector<int64_t>{-3}}) {
+    for (const std::vector<int64_t>& bad :
+         {std::vector<int64_t>{community.id, 999999}, std::vector<int64_t>{0}, std::vector<int64_t>{-3}}) {
         auto r = service_->ResolveScope(bad);
         ASSERT_FALSE(r);
         EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
