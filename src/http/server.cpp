@@ -12,6 +12,7 @@
 #include <boost/url/url_view.hpp>
 #include <cctype>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -458,12 +459,16 @@ void Server::Impl::Shutdown(std::chrono::seconds drain) {
         return;  // never started
     }
     draining.store(true);
-    // Stop accepting; the acceptor belongs to its strand.
-    asio::post(accept_strand, [this] {
+    // Stop accepting; the acceptor belongs to its strand. Wait for it: until the listening socket
+    // is closed the kernel would keep completing handshakes that nobody will ever serve.
+    std::promise<void> acceptor_closed;
+    asio::post(accept_strand, [this, &acceptor_closed] {
         beast::error_code ec;
         acceptor.close(ec);
         signals.cancel(ec);
+        acceptor_closed.set_value();
     });
+    acceptor_closed.get_future().wait();
     // Idle keep-alive connections close now; busy ones close after writing their response.
     {
         std::lock_guard lock(conns_mu);
