@@ -134,6 +134,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     server_options.port = listen.second;
     server_options.io_threads = config.io_threads;
     server_options.workers = config.workers;
+    server_options.read_workers = config.read_workers;
     server_options.body_limit = static_cast<size_t>(config.body_limit);
     server_options.read_timeout = std::chrono::seconds(config.read_timeout_s);
     server_options.idle_timeout = std::chrono::seconds(config.idle_timeout_s);

@@ -63,8 +63,10 @@ const std::vector<Setting>& AllSettings() {
         add("server.listen", "LINLI_LISTEN", "listen", "HOST:PORT to serve on", StringSetter(&Config::listen));
         add("server.io_threads", "LINLI_IO_THREADS", "io-threads", "threads doing network I/O",
             IntSetter(&Config::io_threads, "server.io_threads", 1, 64));
-        add("server.workers", "LINLI_WORKERS", "workers", "threads running handlers (they wait on the database)",
+        add("server.workers", "LINLI_WORKERS", "workers", "threads running write handlers (each waits for its commit)",
             IntSetter(&Config::workers, "server.workers", 1, 1024));
+        add("server.read_workers", "LINLI_READ_WORKERS", "read-workers", "threads running GET handlers",
+            IntSetter(&Config::read_workers, "server.read_workers", 1, 256));
         add("server.body_limit", "LINLI_BODY_LIMIT", "body-limit", "largest request body in bytes",
             IntSetter(&Config::body_limit, "server.body_limit", 1024, int64_t{1} << 30));
         add("server.read_timeout", "LINLI_READ_TIMEOUT", "read-timeout", "seconds to receive one request",

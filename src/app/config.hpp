@@ -17,6 +17,7 @@ struct Config {
     std::string listen = "127.0.0.1:8080";
     int io_threads = 2;
     int workers = 64;
+    int read_workers = 4;
     int64_t body_limit = 1 << 20;
     int read_timeout_s = 30;
     int idle_timeout_s = 60;

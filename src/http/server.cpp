@@ -117,7 +117,8 @@ struct Server::Impl {
           accept_strand(asio::make_strand(ioc)),
           acceptor(accept_strand),
           signals(ioc, SIGINT, SIGTERM),
-          pool(static_cast<size_t>(std::max(1, options.workers))) {}
+          pool(static_cast<size_t>(std::max(1, options.workers))),
+          read_pool(static_cast<size_t>(std::max(1, options.read_workers))) {}
 
     ~Impl() {
         // Sessions hold their own reference; this drops the registry's before the io_context goes.
@@ -151,7 +152,8 @@ struct Server::Impl {
     asio::strand<asio::io_context::executor_type> accept_strand;
     tcp::acceptor acceptor;
     asio::signal_set signals;
-    asio::thread_pool pool;
+    asio::thread_pool pool;       // unsafe methods: they wait for a durable (group) commit
+    asio::thread_pool read_pool;  // safe methods: short database reads, few threads suffice
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     std::vector<std::thread> threads;
 
@@ -424,11 +426,14 @@ asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
                     impl.requests_inflight.Add(-1);
                 }
             } guard{*this};
-            // The pipeline may block on the database: run it on the work pool; this coroutine
-            // resumes on the connection's strand with the answer.
+            // The pipeline may block on the database: run it on a work pool; this coroutine
+            // resumes on the connection's strand with the answer. Reads go to a small pool (many
+            // threads only add wake-up and scheduling cost for them); writes to a large one, since
+            // each waits for its commit and the more wait together, the bigger the group commit.
+            const bool safe = method == Method::kGet || method == Method::kHead || method == Method::kOptions;
             response = co_await asio::co_spawn(
-                pool, [this, &req]() -> asio::awaitable<Response> { co_return pipeline.Handle(req); },
-                asio::use_awaitable);
+                safe ? read_pool.get_executor() : pool.get_executor(),
+                [this, &req]() -> asio::awaitable<Response> { co_return pipeline.Handle(req); }, asio::use_awaitable);
         }
 
         const bool keep = keep_alive && !draining.load();
@@ -494,6 +499,7 @@ void Server::Impl::Shutdown(std::chrono::seconds drain) {
     }
     threads.clear();
     pool.join();
+    read_pool.join();
 }
 
 Server::Server(ServerOptions options, Pipeline& pipeline, metrics::Registry& metrics)

@@ -21,7 +21,8 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     uint16_t port = 8080;  // 0: pick a free port (tests)
     int io_threads = 2;
-    int workers = 64;                        // work pool threads (handlers block on the database)
+    int workers = 64;                        // threads for writes (each waits for its group commit)
+    int read_workers = 4;                    // threads for GET/HEAD (short database reads)
     size_t body_limit = 1 << 20;             // 413 beyond
     size_t header_limit = 16 * 1024;         // request line + headers; 431 beyond
     size_t url_limit = 4096;                 // 414 beyond

@@ -286,20 +286,21 @@ Result<Actor> AccountsService::Authenticate(const Credentials& credentials) {
         return InvalidSession();
     }
     const std::string token_hash = crypto::HashToken(credentials.token);
-    struct Found {
-        repo::SessionRecord session;
-        std::vector<int64_t> scope_ids;
-    };
-    LINLI_ASSIGN_OR_RETURN(auto found, db_.Read([&](Conn& c) -> Result<std::optional<Found>> {
-        LINLI_ASSIGN_OR_RETURN(auto session, repo::FindSessionByTokenHash(c, token_hash));
-        if (!session || session->revoked_at) {
-            return std::optional<Found>{};
-        }
-        LINLI_ASSIGN_OR_RETURN(auto scope_ids, repo::ScopeNodeIds(c, session->user_id));
-        return std::optional<Found>(Found{std::move(*session), std::move(scope_ids)});
-    }));
+    const int64_t now = clock_.Now();
+    auto found = CachedLookup(token_hash, now);
     if (!found) {
-        return InvalidSession();
+        LINLI_ASSIGN_OR_RETURN(found, db_.Read([&](Conn& c) -> Result<std::optional<CachedSession>> {
+            LINLI_ASSIGN_OR_RETURN(auto session, repo::FindSessionByTokenHash(c, token_hash));
+            if (!session || session->revoked_at) {
+                return std::optional<CachedSession>{};
+            }
+            LINLI_ASSIGN_OR_RETURN(auto scope_ids, repo::ScopeNodeIds(c, session->user_id));
+            return std::optional<CachedSession>(CachedSession{std::move(*session), std::move(scope_ids), now});
+        }));
+        if (!found) {
+            return InvalidSession();
+        }
+        Remember(token_hash, *found);
     }
     const repo::SessionRecord& s = found->session;
 
@@ -311,7 +312,6 @@ Result<Actor> AccountsService::Authenticate(const Credentials& credentials) {
         return InvalidSession();
     }
 
-    const int64_t now = clock_.Now();
     if (s.kind == SessionKind::kApi) {
         if (s.expires_at && now > *s.expires_at) {
             return Error{ErrorCode::kUnauthenticated, "API token expired", "Authorization"};
@@ -345,15 +345,43 @@ Result<Actor> AccountsService::Authenticate(const Credentials& credentials) {
     // it at most once a minute costs at most a minute of idle-timeout precision.
     if (now - s.last_seen_at >= kTouchIntervalSeconds) {
         LINLI_TRY(db_.Write([&](Conn& c) { return repo::TouchSession(c, s.id, now); }));
+        found->session.last_seen_at = now;
+        found->cached_at = now;
+        Remember(token_hash, std::move(*found));
     }
     return actor;
+}
+
+std::optional<AccountsService::CachedSession> AccountsService::CachedLookup(const std::string& token_hash,
+                                                                            int64_t now) const {
+    std::shared_lock lock(cache_mu_);
+    auto it = cache_.find(token_hash);
+    // A clock moved backwards (tests, NTP) also invalidates the entry.
+    if (it == cache_.end() || now < it->second.cached_at || now - it->second.cached_at >= kSessionCacheSeconds) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+void AccountsService::Remember(const std::string& token_hash, CachedSession entry) {
+    std::unique_lock lock(cache_mu_);
+    // Bounded without bookkeeping: entries are seconds old at most, so dropping all is cheap.
+    if (cache_.size() >= 10000) {
+        cache_.clear();
+    }
+    cache_[token_hash] = std::move(entry);
+}
+
+void AccountsService::ForgetSessions() {
+    std::unique_lock lock(cache_mu_);
+    cache_.clear();
 }
 
 Result<void> AccountsService::Logout(const Actor& actor, const RequestInfo& info) {
     if (actor.session_id <= 0) {
         return {};
     }
-    return db_.Write([&](Conn& c) -> Result<void> {
+    auto done = db_.Write([&](Conn& c) -> Result<void> {
         const int64_t now = clock_.Now();
         LINLI_ASSIGN_OR_RETURN(int64_t revoked, repo::RevokeSession(c, actor.session_id, now));
         if (revoked > 0) {
@@ -361,6 +389,8 @@ Result<void> AccountsService::Logout(const Actor& actor, const RequestInfo& info
         }
         return {};
     });
+    ForgetSessions();
+    return done;
 }
 
 // ---- users -------------------------------------------------------------------------------------
@@ -448,7 +478,7 @@ Result<User> AccountsService::UpdateUser(const Actor& actor, int64_t user_id, co
         }
     }
 
-    return db_.Write([&](Conn& c) -> Result<User> {
+    auto updated = db_.Write([&](Conn& c) -> Result<User> {
         const int64_t now = clock_.Now();
         LINLI_ASSIGN_OR_RETURN(auto found, repo::FindUserById(c, user_id));
         if (!found) {
@@ -509,6 +539,9 @@ Result<User> AccountsService::UpdateUser(const Actor& actor, int64_t user_id, co
         }
         return std::move(after->user);
     });
+    // Role, scope, status or password may have changed: no remembered credential may outlive it.
+    ForgetSessions();
+    return updated;
 }
 
 Result<User> AccountsService::Unlock(const Actor& actor, int64_t user_id, const RequestInfo& info) {
@@ -577,7 +610,7 @@ Result<Page<ApiToken>> AccountsService::ListApiTokens(const Actor& actor, const 
 }
 
 Result<void> AccountsService::RevokeApiToken(const Actor& actor, int64_t token_id, const RequestInfo& info) {
-    return db_.Write([&](Conn& c) -> Result<void> {
+    auto revoked = db_.Write([&](Conn& c) -> Result<void> {
         const int64_t now = clock_.Now();
         LINLI_ASSIGN_OR_RETURN(auto token, repo::FindApiToken(c, token_id));
         // Someone else's token is "not found" to a non-admin: its existence is none of their business.
@@ -588,6 +621,8 @@ Result<void> AccountsService::RevokeApiToken(const Actor& actor, int64_t token_i
         return RecordAudit(c, MakeAudit(actor, info, now, "api_token.revoke", "api_token", token_id,
                                         AuditDetail({{"name", token->name}, {"owner", token->username}})));
     });
+    ForgetSessions();
+    return revoked;
 }
 
 // ---- audit -------------------------------------------------------------------------------------

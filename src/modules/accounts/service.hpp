@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/actor.hpp"
@@ -18,6 +20,7 @@
 #include "modules/accounts/audit.hpp"
 #include "modules/accounts/model.hpp"
 #include "modules/accounts/password.hpp"
+#include "modules/accounts/repository.hpp"
 #include "storage/database.hpp"
 
 namespace linli::accounts {
@@ -36,6 +39,11 @@ using ScopeResolver = std::function<Result<std::vector<ScopeNode>>(const std::ve
 
 /// Seconds between last_seen_at updates: reads would otherwise write on every request.
 constexpr int64_t kTouchIntervalSeconds = 60;
+
+/// Seconds an authenticated credential is remembered in-process, so a burst of requests does not
+/// read the session on each one. This instance forgets at once on logout, revocation and any user
+/// change; another instance sharing the database sees those within this many seconds.
+constexpr int64_t kSessionCacheSeconds = 2;
 
 class AccountsService {
 public:
@@ -105,6 +113,19 @@ private:
     AccountsOptions options_;
     ScopeResolver resolver_;
     std::string dummy_hash_;  // verified against for unknown users, so timing does not reveal them
+
+    struct CachedSession {
+        repo::SessionRecord session;
+        std::vector<int64_t> scope_ids;
+        int64_t cached_at = 0;
+    };
+    std::optional<CachedSession> CachedLookup(const std::string& token_hash, int64_t now) const;
+    void Remember(const std::string& token_hash, CachedSession entry);
+    /// Drops every remembered credential (after logout, revocation, user changes: all rare).
+    void ForgetSessions();
+
+    mutable std::shared_mutex cache_mu_;
+    std::unordered_map<std::string, CachedSession> cache_;
 };
 
 /// "2024-05-01T08:00:00Z".

@@ -679,6 +679,26 @@ TEST_P(AccountsServiceTest, TheAuditLogIsAppendOnly) {
     EXPECT_EQ(AuditCount("nothing.happened"), 0);
 }
 
+TEST_P(AccountsServiceTest, AnotherInstanceSeesALogoutWithinTheCachePeriod) {
+    // Two services over one database: two `linli serve` instances behind a load balancer.
+    AccountsOptions options;
+    options.cost = PasswordCost::Minimum();
+    AccountsService other(*db_, clock_, options, [](const std::vector<int64_t>&) {
+        return Result<std::vector<ScopeNode>>(std::vector<ScopeNode>{});
+    });
+    auto login = service_->Login("admin", kAdminPassword, true, kInfo);
+    ASSERT_TRUE(login);
+    Credentials credentials{login->token, CredentialKind::kBearer, false, {}};
+    ASSERT_TRUE(other.Authenticate(credentials));  // now remembered by the other instance
+
+    auto actor = service_->Authenticate(credentials);
+    ASSERT_TRUE(actor);
+    ASSERT_TRUE(service_->Logout(*actor, kInfo));
+    EXPECT_FALSE(service_->Authenticate(credentials));  // this instance forgets at once
+    clock_.Advance(kSessionCacheSeconds);
+    EXPECT_FALSE(other.Authenticate(credentials));  // the other within the cache period
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AccountsServiceTest, ::testing::ValuesIn(linli::testing::AvailableBackends()),
                          [](const auto& info) { return linli::testing::BackendName(info.param); });
 

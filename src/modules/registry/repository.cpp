@@ -18,6 +18,12 @@ constexpr std::string_view kSelectNode =
     "SELECT n.id, n.parent_id, n.kind, n.name, n.code, n.path, n.depth, n.community_id, "
     "(SELECT COUNT(*) FROM territory_nodes c WHERE c.parent_id = n.id), n.created_at, n.updated_at "
     "FROM territory_nodes n WHERE 1 = 1";
+// The same columns with child_count 0, for checks inside writes: counting a big parent's children
+// on every insert under it would make writes O(children).
+constexpr std::string_view kSelectNodeWithoutCount =
+    "SELECT n.id, n.parent_id, n.kind, n.name, n.code, n.path, n.depth, n.community_id, "
+    "0, n.created_at, n.updated_at "
+    "FROM territory_nodes n WHERE 1 = 1";
 
 /// Appends `value` to `params` and returns its placeholder, "$<n>".
 std::string Bind(std::vector<Param>& params, Param value) {
@@ -188,8 +194,9 @@ bool AppendScopeFilter(const Actor& actor, std::string_view path_column, std::st
     return true;
 }
 
-Result<std::optional<Node>> NodeRepository::FindVisible(Conn& conn, const Actor& actor, int64_t id) const {
-    std::string sql(kSelectNode);
+Result<std::optional<Node>> NodeRepository::FindVisible(Conn& conn, const Actor& actor, int64_t id,
+                                                        ChildCount count) const {
+    std::string sql(count == ChildCount::kCounted ? kSelectNode : kSelectNodeWithoutCount);
     std::vector<Param> params;
     sql += " AND n.id = " + Bind(params, id);
     if (!AppendScopeFilter(actor, "n.path", sql, params)) {
@@ -198,8 +205,8 @@ Result<std::optional<Node>> NodeRepository::FindVisible(Conn& conn, const Actor&
     return QueryOptionalNode(conn, sql, params);
 }
 
-Result<std::optional<Node>> NodeRepository::FindById(Conn& conn, int64_t id) const {
-    std::string sql(kSelectNode);
+Result<std::optional<Node>> NodeRepository::FindById(Conn& conn, int64_t id, ChildCount count) const {
+    std::string sql(count == ChildCount::kCounted ? kSelectNode : kSelectNodeWithoutCount);
     std::vector<Param> params;
     sql += " AND n.id = " + Bind(params, id);
     return QueryOptionalNode(conn, sql, params);

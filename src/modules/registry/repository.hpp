@@ -62,12 +62,17 @@ struct NodeInsert {
     int64_t now = 0;
 };
 
+/// Whether a look-up fills Node::child_count (a count over the children) or leaves it 0.
+enum class ChildCount { kCounted, kSkipped };
+
 class NodeRepository {
 public:
     /// The node when it exists and lies in the actor's scope; nullopt otherwise (both alike).
-    Result<std::optional<Node>> FindVisible(storage::Conn& conn, const Actor& actor, int64_t id) const;
+    Result<std::optional<Node>> FindVisible(storage::Conn& conn, const Actor& actor, int64_t id,
+                                            ChildCount count = ChildCount::kCounted) const;
     /// Unscoped look-up, for a service's own bookkeeping after its checks.
-    Result<std::optional<Node>> FindById(storage::Conn& conn, int64_t id) const;
+    Result<std::optional<Node>> FindById(storage::Conn& conn, int64_t id,
+                                         ChildCount count = ChildCount::kCounted) const;
 
     /// Up to `limit` nodes matching `filter` in the actor's scope, after `after`, in `sort` order.
     Result<std::vector<Node>> List(storage::Conn& conn, const Actor& actor, const NodeFilter& filter, NodeSort sort,

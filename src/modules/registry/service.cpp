@@ -262,9 +262,10 @@ std::vector<int64_t> PathIds(std::string_view path) {
 
 RegistryService::RegistryService(storage::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
-Result<Node> RegistryService::FindVisibleOr404(Conn& conn, const Actor& actor, int64_t id, const char* field) const {
+Result<Node> RegistryService::FindVisibleOr404(Conn& conn, const Actor& actor, int64_t id, const char* field,
+                                               ChildCount count) const {
     if (id > 0) {
-        LINLI_ASSIGN_OR_RETURN(auto node, repo_.FindVisible(conn, actor, id));
+        LINLI_ASSIGN_OR_RETURN(auto node, repo_.FindVisible(conn, actor, id, count));
         if (node) {
             return std::move(*node);
         }
@@ -288,7 +289,7 @@ Result<Page<Node>> RegistryService::List(const Actor& actor, const NodeQuery& qu
     LINLI_ASSIGN_OR_RETURN(auto filter, BuildFilter(actor, query));
     LINLI_ASSIGN_OR_RETURN(auto nodes, db_.Read([&](Conn& conn) -> Result<std::vector<Node>> {
         if (query.parent_id) {
-            LINLI_TRY(FindVisibleOr404(conn, actor, *query.parent_id, "parent_id"));
+            LINLI_TRY(FindVisibleOr404(conn, actor, *query.parent_id, "parent_id", ChildCount::kSkipped));
         }
         // One row more than asked tells whether another page follows.
         return repo_.List(conn, actor, filter, query.sort, after, query.limit + 1);
@@ -306,7 +307,7 @@ Result<int64_t> RegistryService::Count(const Actor& actor, const NodeQuery& quer
     LINLI_ASSIGN_OR_RETURN(auto filter, BuildFilter(actor, query));
     return db_.Read([&](Conn& conn) -> Result<int64_t> {
         if (query.parent_id) {
-            LINLI_TRY(FindVisibleOr404(conn, actor, *query.parent_id, "parent_id"));
+            LINLI_TRY(FindVisibleOr404(conn, actor, *query.parent_id, "parent_id", ChildCount::kSkipped));
         }
         return repo_.Count(conn, actor, filter);
     });
@@ -337,7 +338,8 @@ Result<Node> RegistryService::Create(const Actor& actor, const NewNode& input, c
     LINLI_ASSIGN_OR_RETURN(auto node, db_.Write([&](Conn& conn) -> Result<Node> {
         std::optional<Node> parent;
         if (input.parent_id) {
-            LINLI_ASSIGN_OR_RETURN(auto p, FindVisibleOr404(conn, actor, *input.parent_id, "parent_id"));
+            LINLI_ASSIGN_OR_RETURN(auto p,
+                                   FindVisibleOr404(conn, actor, *input.parent_id, "parent_id", ChildCount::kSkipped));
             const auto child_kind = ChildKindOf(p.kind);
             if (!child_kind) {
                 return InvalidArgument("kind", "a household has no child nodes");

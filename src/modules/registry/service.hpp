@@ -66,7 +66,8 @@ public:
     Result<std::vector<ScopeNode>> ResolveScope(const std::vector<int64_t>& ids);
 
 private:
-    Result<Node> FindVisibleOr404(storage::Conn& conn, const Actor& actor, int64_t id, const char* field) const;
+    Result<Node> FindVisibleOr404(storage::Conn& conn, const Actor& actor, int64_t id, const char* field,
+                                  ChildCount count = ChildCount::kCounted) const;
     void CachePath(int64_t id, const std::string& path);
 
     storage::Database& db_;

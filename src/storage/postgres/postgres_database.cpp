@@ -242,7 +242,7 @@ struct PostgresDatabase::Impl {
                 std::lock_guard lock(impl_.mu);
                 impl_.idle.push_back(slot_);
             }
-            impl_.cv.notify_all();
+            impl_.cv.notify_one();
         }
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;

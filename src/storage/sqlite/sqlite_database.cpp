@@ -551,7 +551,7 @@ struct SqliteDatabase::Impl {
                     std::lock_guard lock(impl_.readers_mu);
                     impl_.idle_readers.push_back(c_);
                 }
-                impl_.readers_cv.notify_all();
+                impl_.readers_cv.notify_one();
             }
         }
         ReaderLease(const ReaderLease&) = delete;
