@@ -95,6 +95,9 @@ const std::vector<Setting>& AllSettings() {
             IntSetter(&Config::lock_s, "auth.lock_seconds", 1, 86400));
         add("auth.password_cost", "LINLI_PASSWORD_COST", "password-cost", "interactive (default) or minimum (tests)",
             StringSetter(&Config::password_cost));
+        add("security.key_file", "LINLI_KEY_FILE", "key-file",
+            "file holding the key that encrypts ID numbers and phones (created on first use)",
+            StringSetter(&Config::key_file));
         add("community.timezone", "LINLI_TIMEZONE", "timezone", "the community's time zone",
             StringSetter(&Config::timezone));
         return s;

@@ -33,6 +33,8 @@ struct Config {
     int max_failed_logins = 5;
     int lock_s = 15 * 60;
     std::string password_cost = "interactive";  // interactive | minimum (tests only)
+    // [security]
+    std::string key_file = "var/linli.key";  // encrypts ID numbers and phones; keep it out of backups of the DB
     // [community]
     std::string timezone = "Asia/Shanghai";
 };

@@ -34,7 +34,7 @@ Result<Parsed> Parse(std::string_view text, std::string_view today, std::string_
 /// The check character for the first 17 digits. REQUIRES: 17 ASCII digits.
 char CheckCharacter(std::string_view first17);
 
-/// "1**************234" style: first 1 and last 4 characters, the rest '*'.
+/// "1*************1234" style: first 1 and last 4 characters, the rest '*'.
 std::string Mask(std::string_view normalized);
 
 }  // namespace linli::id_number
