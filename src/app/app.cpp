@@ -12,6 +12,9 @@
 #include "modules/accounts/password.hpp"
 #include "modules/accounts/routes.hpp"
 #include "modules/accounts/service.hpp"
+#include "core/field_crypto.hpp"
+#include "modules/registry/resident_routes.hpp"
+#include "modules/registry/resident_service.hpp"
 #include "modules/registry/routes.hpp"
 #include "modules/registry/service.hpp"
 
@@ -22,7 +25,9 @@ struct App::Impl {
     const Clock* clock = nullptr;
     metrics::Registry metrics;
     std::unique_ptr<storage::Database> db;
+    std::unique_ptr<FieldCrypto> crypto;
     std::unique_ptr<registry::RegistryService> registry;
+    std::unique_ptr<registry::ResidentService> residents;
     std::unique_ptr<accounts::AccountsService> accounts;
     http::Router router;
     std::unique_ptr<http::Pipeline> pipeline;
@@ -48,6 +53,15 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config, me
         spdlog::info("applied {} migration(s)", applied);
     }
     return db;
+}
+
+Result<std::unique_ptr<registry::ResidentService>> MakeResidentService(const Config& config, storage::Database& db,
+                                                                     const Clock& clock, const FieldCrypto& crypto,
+                                                                     registry::RegistryService& territory) {
+    LINLI_TRY(registry::FixedUtcOffset(config.timezone));  // a clear message instead of a throw
+    registry::ResidentServiceOptions options;
+    options.time_zone = config.timezone;
+    return std::make_unique<registry::ResidentService>(db, clock, crypto, territory, options);
 }
 
 namespace {
@@ -110,6 +124,8 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     }
 
     s.registry = std::make_unique<registry::RegistryService>(*s.db, clock);
+    LINLI_ASSIGN_OR_RETURN(s.crypto, FieldCrypto::OpenKeyFile(config.key_file));
+    LINLI_ASSIGN_OR_RETURN(s.residents, MakeResidentService(config, *s.db, clock, *s.crypto, *s.registry));
     accounts::AccountsOptions account_options;
     account_options.idle_timeout_s = config.idle_session_s;
     account_options.absolute_timeout_s = config.absolute_session_s;
@@ -125,6 +141,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     RegisterSystemRoutes(s.router, *s.db, s.metrics);
     accounts::RegisterRoutes(s.router, *s.accounts);
     registry::RegisterRoutes(s.router, *s.registry);
+    registry::RegisterResidentRoutes(s.router, *s.residents);
 
     s.pipeline = std::make_unique<http::Pipeline>(s.router, accounts::MakeAuthenticator(*s.accounts), s.metrics,
                                                   http::PipelineOptions{config.access_log});
@@ -156,6 +173,7 @@ void App::Stop() { impl_->server->Stop(); }
 storage::Database& App::db() { return *impl_->db; }
 accounts::AccountsService& App::accounts() { return *impl_->accounts; }
 registry::RegistryService& App::registry() { return *impl_->registry; }
+registry::ResidentService& App::residents() { return *impl_->residents; }
 metrics::Registry& App::metrics() { return impl_->metrics; }
 
 std::vector<std::pair<std::string, std::string>> App::RouteList() const {

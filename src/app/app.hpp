@@ -14,11 +14,15 @@
 #include "core/metrics.hpp"
 #include "storage/database.hpp"
 
+namespace linli {
+class FieldCrypto;
+}
 namespace linli::accounts {
 class AccountsService;
 }
 namespace linli::registry {
 class RegistryService;
+class ResidentService;
 }
 
 namespace linli::app {
@@ -45,6 +49,7 @@ public:
     storage::Database& db();
     accounts::AccountsService& accounts();
     registry::RegistryService& registry();
+    registry::ResidentService& residents();
     metrics::Registry& metrics();
     /// Every registered route as (method, pattern), for the OpenAPI completeness test.
     std::vector<std::pair<std::string, std::string>> RouteList() const;
@@ -54,6 +59,11 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+/// The register's resident service for the configured time zone (used by App and the CLI).
+Result<std::unique_ptr<registry::ResidentService>> MakeResidentService(const Config& config, storage::Database& db,
+                                                                     const Clock& clock, const FieldCrypto& crypto,
+                                                                     registry::RegistryService& territory);
 
 /// Opens the configured database and applies migrations (used by `linli migrate` and the CLI).
 Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config, metrics::Registry* metrics = nullptr);

@@ -10,6 +10,8 @@
 #include "app/demo.hpp"
 #include "core/actor.hpp"
 #include "modules/accounts/service.hpp"
+#include "core/field_crypto.hpp"
+#include "modules/registry/resident_service.hpp"
 #include "modules/registry/service.hpp"
 
 namespace linli::app {
@@ -19,7 +21,9 @@ namespace {
 /// The services the account commands need, on a migrated database, without the HTTP server.
 struct Services {
     std::unique_ptr<storage::Database> db;
+    std::unique_ptr<FieldCrypto> crypto;
     std::unique_ptr<registry::RegistryService> registry;
+    std::unique_ptr<registry::ResidentService> residents;
     std::unique_ptr<accounts::AccountsService> accounts;
 };
 
@@ -27,6 +31,8 @@ Result<Services> OpenServices(const Config& config, const Clock& clock) {
     Services s;
     LINLI_ASSIGN_OR_RETURN(s.db, OpenDatabase(config));
     s.registry = std::make_unique<registry::RegistryService>(*s.db, clock);
+    LINLI_ASSIGN_OR_RETURN(s.crypto, FieldCrypto::OpenKeyFile(config.key_file));
+    LINLI_ASSIGN_OR_RETURN(s.residents, MakeResidentService(config, *s.db, clock, *s.crypto, *s.registry));
     accounts::AccountsOptions options;
     options.cost =
         config.password_cost == "minimum" ? accounts::PasswordCost::Minimum() : accounts::PasswordCost::Interactive();
@@ -80,7 +86,7 @@ Result<void> RunMigrate(const Config& config) {
 
 Result<void> RunDemo(const Config& config, const Clock& clock) {
     LINLI_ASSIGN_OR_RETURN(auto s, OpenServices(config, clock));
-    LINLI_ASSIGN_OR_RETURN(auto summary, LoadDemo(*s.accounts, *s.registry));
+    LINLI_ASSIGN_OR_RETURN(auto summary, LoadDemo(*s.accounts, *s.registry, *s.residents, &std::cout));
     PrintDemoSummary(summary, std::cout);
     s.db->Close();
     return {};

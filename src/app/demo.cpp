@@ -4,6 +4,9 @@
 
 #include "core/actor.hpp"
 #include "modules/accounts/service.hpp"
+#include "app/demo_city.hpp"
+#include "core/paging.hpp"
+#include "modules/registry/resident_service.hpp"
 #include "modules/registry/service.hpp"
 
 namespace linli::app {
@@ -29,26 +32,30 @@ constexpr AccountSpec kAccounts[] = {
     {"link_qhj_u1", "青和居 1号楼1单元 联户长 赵师傅", Role::kLinkLeader, "qhj/1/1/1", "青和居社区 1号楼 1单元"},
     {"partner_bank", "共建单位 某银行网点", Role::kPartnerUnit, "qhj", "青和居社区"},
     {"volunteer_qhj", "青和居 党员志愿者 孙强", Role::kVolunteer, "qhj", "青和居社区"},
-    {"resident_qhj", "青和居 居民 周大爷", Role::kResident, "qhj/1/1/1/101", "青和居社区 1号楼 1单元 101室"},
+    {"resident_qhj", "青和居 居民 周大爷", Role::kResident, "qhj/1/1/1/101", "青和居社区 1号楼 1单元 101"},
     {"merchant_lt", "流塘 九小商户 吴老板", Role::kMerchant, "lt", "流塘社区"},
 };
 
-struct CommunitySpec {
-    const char* key;
-    const char* name;
-    int grids;
-};
-constexpr CommunitySpec kCommunities[] = {
-    {"qhj", "青和居社区", 3},  // public-rental community (Qinghe)
-    {"lt", "流塘社区", 3},     // urban village (Liutang)
-};
-constexpr int kBuildingsPerGrid = 2;
-constexpr int kUnitsPerBuilding = 2;
-constexpr const char* kRooms[] = {"101", "102", "201", "202"};
+/// The exact child of `parent` named `name`, as the system sees it.
+Result<int64_t> ChildNamed(registry::RegistryService& registry, const Actor& system, int64_t parent,
+                           const std::string& name) {
+    registry::NodeQuery query;
+    query.parent_id = parent;
+    query.q = name;
+    query.limit = kMaxPageSize;
+    LINLI_ASSIGN_OR_RETURN(auto page, registry.List(system, query));
+    for (const auto& node : page.items) {
+        if (node.name == name) {
+            return node.id;
+        }
+    }
+    return NotFound("demo: no node " + name + " under " + std::to_string(parent));
+}
 
 }  // namespace
 
-Result<DemoSummary> LoadDemo(accounts::AccountsService& accounts, registry::RegistryService& registry) {
+Result<DemoSummary> LoadDemo(accounts::AccountsService& accounts, registry::RegistryService& registry,
+                             registry::ResidentService& residents, std::ostream* progress) {
     Actor system = accounts::AccountsService::SystemActor("demo");
     RequestInfo info{"demo", "local"};
     DemoSummary summary;
@@ -61,40 +68,48 @@ Result<DemoSummary> LoadDemo(accounts::AccountsService& accounts, registry::Regi
     }
 
     std::map<std::string, int64_t> nodes;
-    auto add = [&](const std::string& key, std::optional<int64_t> parent, registry::NodeKind kind,
-                   std::string name) -> Result<void> {
+    auto add = [&](std::optional<int64_t> parent, registry::NodeKind kind, std::string name) -> Result<int64_t> {
         registry::NewNode node;
         node.parent_id = parent;
         node.kind = kind;
         node.name = std::move(name);
         LINLI_ASSIGN_OR_RETURN(auto created, registry.Create(system, node, info));
-        nodes[key] = created.id;
         ++summary.nodes;
-        return {};
+        return created.id;
     };
 
-    LINLI_TRY(add("subdistrict", std::nullopt, registry::NodeKind::kSubdistrict, "和平街道"));
-    for (const auto& c : kCommunities) {
-        std::string ck = c.key;
-        LINLI_TRY(add(ck, nodes["subdistrict"], registry::NodeKind::kCommunity, c.name));
-        for (int g = 1; g <= c.grids; ++g) {
-            std::string gk = ck + "/" + std::to_string(g);
-            LINLI_TRY(add(gk, nodes[ck], registry::NodeKind::kGrid, "第" + std::to_string(g) + "网格"));
-            for (int b = 1; b <= kBuildingsPerGrid; ++b) {
-                int building_no = (g - 1) * kBuildingsPerGrid + b;
-                std::string bk = gk + "/" + std::to_string(b);
-                LINLI_TRY(add(bk, nodes[gk], registry::NodeKind::kBuilding, std::to_string(building_no) + "号楼"));
-                for (int u = 1; u <= kUnitsPerBuilding; ++u) {
-                    std::string uk = bk + "/" + std::to_string(u);
-                    LINLI_TRY(add(uk, nodes[bk], registry::NodeKind::kUnit, std::to_string(u) + "单元"));
-                    for (const char* room : kRooms) {
-                        LINLI_TRY(add(uk + "/" + room, nodes[uk], registry::NodeKind::kHousehold,
-                                      std::string(room) + "室"));
-                    }
-                }
+    LINLI_ASSIGN_OR_RETURN(nodes["subdistrict"], add(std::nullopt, registry::NodeKind::kSubdistrict, "和平街道"));
+    const std::string today = residents.Today();
+    const char* keys[] = {"qhj", "lt"};
+    uint64_t seed = 20260101;
+    auto plans = DemoCommunities();
+    for (size_t c = 0; c < plans.size(); ++c) {
+        const auto& plan = plans[c];
+        LINLI_ASSIGN_OR_RETURN(int64_t community, add(nodes["subdistrict"], registry::NodeKind::kCommunity, plan.name));
+        nodes[keys[c]] = community;
+        if (progress != nullptr) {
+            *progress << "demo: " << plan.name << " — " << plan.buildings << " buildings, " << plan.residents
+                      << " residents\n" << std::flush;
+        }
+        auto grids = GeneratePopulation(plan, today, seed++);
+        for (size_t g = 0; g < grids.size(); ++g) {
+            LINLI_ASSIGN_OR_RETURN(int64_t grid, add(community, registry::NodeKind::kGrid, grids[g].grid_name));
+            nodes[std::string(keys[c]) + "/" + std::to_string(g + 1)] = grid;
+            // The register's own import builds the buildings, units and households on the way.
+            LINLI_ASSIGN_OR_RETURN(auto imported,
+                                   residents.ImportResidents(system, grid, grids[g].rows, registry::ImportOptions{}, info));
+            if (!imported.committed) {
+                const auto& e = imported.errors.front();
+                return Internal("demo: generated row " + std::to_string(e.line) + " was refused: " + e.message_en);
             }
+            summary.residents += imported.inserted;
+            summary.nodes += imported.nodes_created;
         }
     }
+    // The small scopes of the demo accounts: building 1, its unit 1 and room 101 in 青和居's first grid.
+    LINLI_ASSIGN_OR_RETURN(nodes["qhj/1/1"], ChildNamed(registry, system, nodes["qhj/1"], "1号楼"));
+    LINLI_ASSIGN_OR_RETURN(nodes["qhj/1/1/1"], ChildNamed(registry, system, nodes["qhj/1/1"], "1单元"));
+    LINLI_ASSIGN_OR_RETURN(nodes["qhj/1/1/1/101"], ChildNamed(registry, system, nodes["qhj/1/1/1"], "101"));
 
     // Accounts last, admin at the very end, so an interrupted load is redone next time.
     for (auto it = std::rbegin(kAccounts); it != std::rend(kAccounts); ++it) {
@@ -117,7 +132,8 @@ Result<DemoSummary> LoadDemo(accounts::AccountsService& accounts, registry::Regi
 
 void PrintDemoSummary(const DemoSummary& summary, std::ostream& out) {
     if (summary.created) {
-        out << "demo: created " << summary.nodes << " territory nodes (和平街道: 青和居社区, 流塘社区)\n";
+        out << "demo: created " << summary.nodes << " territory nodes and " << summary.residents
+            << " residents (和平街道: 青和居社区, 流塘社区)\n";
     } else {
         out << "demo: already loaded\n";
     }

@@ -1,6 +1,6 @@
 #pragma once
-/// `linli demo`: a small, deterministic demo territory modelled on the reports in seeds/ and one
-/// account per role, scoped as such a person would be. Loading twice changes nothing.
+/// `linli demo`: the deterministic demo city modelled on the reports in seeds/ (demo_city.hpp) and
+/// one account per role, scoped as such a person would be. Loading twice changes nothing.
 
 #include <ostream>
 #include <string>
@@ -13,6 +13,7 @@ class AccountsService;
 }
 namespace linli::registry {
 class RegistryService;
+class ResidentService;
 }
 
 namespace linli::app {
@@ -28,11 +29,14 @@ struct DemoAccount {
 
 struct DemoSummary {
     bool created = false;  // false: the demo was already there
-    int nodes = 0;
+    int64_t nodes = 0;
+    int64_t residents = 0;
     std::vector<DemoAccount> accounts;
 };
 
-Result<DemoSummary> LoadDemo(accounts::AccountsService& accounts, registry::RegistryService& registry);
+/// `progress`, when set, is told each community's name as its people are loaded.
+Result<DemoSummary> LoadDemo(accounts::AccountsService& accounts, registry::RegistryService& registry,
+                             registry::ResidentService& residents, std::ostream* progress = nullptr);
 void PrintDemoSummary(const DemoSummary& summary, std::ostream& out);
 
 }  // namespace linli::app

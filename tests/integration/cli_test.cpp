@@ -48,7 +48,8 @@ protected:
         dir = fs::temp_directory_path() / ("linli-cli-" + std::to_string(getpid()) + "-" +
                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::create_directories(dir);
-        db = "--db sqlite:" + (dir / "linli.db").string() + " --password-cost minimum";
+        db = "--db sqlite:" + (dir / "linli.db").string() + " --key-file " + (dir / "linli.key").string() +
+             " --password-cost minimum";
     }
     void TearDown() override { fs::remove_all(dir); }
     fs::path dir;
@@ -103,7 +104,7 @@ TEST_F(Cli, DemoLoadsOnceAndBackupCopiesIt) {
     auto backup = RunLinli("backup " + copy.string() + " " + db);
     ASSERT_EQ(backup.exit_code, 0) << backup.output;
     // The copy is a working database with the same accounts.
-    auto list = RunLinli("user list --db sqlite:" + copy.string());
+    auto list = RunLinli("user list --key-file " + (dir / "linli.key").string() + " --db sqlite:" + copy.string());
     EXPECT_NE(list.output.find("grid_qhj_01"), std::string::npos) << list.output;
 }
 

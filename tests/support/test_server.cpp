@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 
 #include "modules/accounts/service.hpp"
 #include "modules/registry/service.hpp"
@@ -22,6 +25,10 @@ TestServer::TestServer(Backend backend, const std::function<void(app::Config&)>&
     config.password_cost = "minimum";
     config.access_log = false;
     config.workers = 16;
+    key_file_ = (std::filesystem::temp_directory_path() / ("linli-test-" + std::to_string(getpid()) + "-" +
+                                                           std::to_string(reinterpret_cast<uintptr_t>(this)) + ".key"))
+                    .string();
+    config.key_file = key_file_;
     if (tweak) {
         tweak(config);
     }
@@ -40,7 +47,11 @@ TestServer::TestServer(Backend backend, const std::function<void(app::Config&)>&
     runner_ = std::thread([this] { app_->RunUntilStopped(); });
 }
 
-TestServer::~TestServer() { Stop(); }
+TestServer::~TestServer() {
+    Stop();
+    std::error_code ec;
+    std::filesystem::remove(key_file_, ec);
+}
 
 void TestServer::Stop() {
     if (stopped_) {

@@ -40,6 +40,7 @@ public:
 
 private:
     ManualClock clock_;
+    std::string key_file_;  // a throwaway field-encryption key
     std::unique_ptr<app::App> app_;
     std::thread runner_;
     bool stopped_ = false;

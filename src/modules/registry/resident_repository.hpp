@@ -1,0 +1,146 @@
+#pragma once
+/// The resident register's only SQL: building_details, household_details, residents, residencies,
+/// resident_tags, tag_definitions (migration 0003). PostgreSQL-style, for both backends.
+///
+/// Every read a request can reach takes the Actor and filters by scope in the SQL on
+/// residents.scope_path (the current household's path) with AppendScopeFilter, so a resident outside
+/// the scope is never fetched. Residents with no household (scope_path NULL) fall outside every range
+/// and so are seen by admins only.
+///
+/// Thread safety: stateless; each call uses only the connection it is given.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/actor.hpp"
+#include "core/error.hpp"
+#include "modules/registry/model.hpp"
+#include "modules/registry/resident_model.hpp"
+#include "storage/database.hpp"
+
+namespace linli::registry {
+
+/// The repository's form of ResidentQuery: hashes instead of values, computed tags turned into
+/// birth-date cutoffs and hukou conditions.
+struct ResidentFilter {
+    std::optional<std::string> under_path;    // scope_path in the subtree of this path
+    std::optional<std::string> name_prefix;
+    std::optional<std::string> with_tag;      // a stored tag
+    std::optional<std::string> without_tag;   // a stored tag
+    std::optional<std::string> born_on_or_before;  // birth_date <= this (at least N years old)
+    std::optional<std::string> born_after;         // birth_date > this (younger than N)
+    std::optional<std::string> hukou;
+    std::optional<std::string> hukou_not;
+    std::optional<std::string> id_hash;
+    std::optional<std::string> last4_hash;
+    std::optional<std::string> phone_hash;
+};
+
+/// Keyset position: the last row of the previous page.
+struct ResidentKey {
+    int64_t id = 0;
+    std::string name;
+};
+
+/// The columns of a new resident row; personal data already sealed and hashed.
+struct ResidentInsert {
+    std::string name;
+    std::string id_enc, id_hash, last4_hash, id_masked;
+    std::optional<std::string> phone_enc, phone_hash, phone_masked;
+    std::string birth_date;
+    std::string sex;
+    std::string hukou;
+    std::optional<int64_t> household_id;
+    std::optional<std::string> scope_path;
+    std::optional<int64_t> community_id;
+    std::string note;
+    int64_t now = 0;
+};
+
+/// What an import or a duplicate check needs to know about an existing resident.
+struct ResidentBrief {
+    int64_t id = 0;
+    std::optional<int64_t> household_id;
+    std::optional<std::string> scope_path;
+    std::optional<std::string> relation;  // of the open residency
+};
+
+/// The sealed personal data of one resident, for Reveal.
+struct SealedFields {
+    std::string id_enc;
+    std::optional<std::string> phone_enc;
+};
+
+/// A territory node reduced to what the importer's look-ups need.
+struct PlaceNode {
+    int64_t id = 0;
+    int64_t parent_id = 0;
+    NodeKind kind = NodeKind::kBuilding;
+    std::string name;
+    std::string path;
+    int depth = 0;
+    std::optional<int64_t> community_id;
+};
+
+class ResidentRepository {
+public:
+    // ---- buildings and households ----
+    Result<std::optional<BuildingDetails>> FindBuildingDetails(storage::Conn& conn, int64_t building_id) const;
+    Result<void> UpsertBuildingDetails(storage::Conn& conn, int64_t building_id, const BuildingDetailsInput& in,
+                                       int64_t now) const;
+    Result<std::optional<Tenure>> FindTenure(storage::Conn& conn, int64_t household_id) const;
+    Result<void> UpsertTenure(storage::Conn& conn, int64_t household_id, Tenure tenure, int64_t now) const;
+    /// Current members, head first.
+    Result<std::vector<HouseholdMember>> Members(storage::Conn& conn, int64_t household_id) const;
+    /// The building, unit and household nodes under `path` (a community or grid), unscoped.
+    Result<std::vector<PlaceNode>> PlacesUnder(storage::Conn& conn, std::string_view path) const;
+
+    // ---- residents ----
+    /// The resident when it exists and lies in the actor's scope (stored tags filled, no history).
+    Result<std::optional<Resident>> FindVisible(storage::Conn& conn, const Actor& actor, int64_t id) const;
+    /// Unscoped, for a service's own bookkeeping after its checks.
+    Result<std::optional<Resident>> FindById(storage::Conn& conn, int64_t id) const;
+    Result<std::optional<ResidentBrief>> FindByIdHash(storage::Conn& conn, std::string_view id_hash) const;
+    Result<std::optional<SealedFields>> FindSealedVisible(storage::Conn& conn, const Actor& actor, int64_t id) const;
+
+    /// Up to `limit` residents matching `filter` within the actor's scope (stored tags filled).
+    Result<std::vector<Resident>> List(storage::Conn& conn, const Actor& actor, const ResidentFilter& filter,
+                                       ResidentSort sort, const std::optional<ResidentKey>& after, int limit) const;
+    Result<int64_t> Count(storage::Conn& conn, const Actor& actor, const ResidentFilter& filter) const;
+
+    Result<int64_t> Insert(storage::Conn& conn, const ResidentInsert& row) const;
+    Result<void> UpdateName(storage::Conn& conn, int64_t id, std::string_view name, int64_t now) const;
+    Result<void> UpdatePhone(storage::Conn& conn, int64_t id, const std::optional<std::string>& enc,
+                             const std::optional<std::string>& hash, const std::optional<std::string>& masked,
+                             int64_t now) const;
+    Result<void> UpdateHukou(storage::Conn& conn, int64_t id, std::string_view hukou, int64_t now) const;
+    Result<void> UpdateNote(storage::Conn& conn, int64_t id, std::string_view note, int64_t now) const;
+    /// Points the resident at a household (or none) and its path and community.
+    Result<void> UpdatePlace(storage::Conn& conn, int64_t id, std::optional<int64_t> household_id,
+                             const std::optional<std::string>& scope_path, std::optional<int64_t> community_id,
+                             int64_t now) const;
+
+    Result<void> ReplaceTags(storage::Conn& conn, int64_t id, const std::vector<TagInput>& tags, int64_t now) const;
+
+    Result<void> OpenResidency(storage::Conn& conn, int64_t resident_id, int64_t household_id, std::string_view relation,
+                               std::string_view moved_in, int64_t now) const;
+    /// Closes the open residency, if any.
+    Result<void> CloseResidency(storage::Conn& conn, int64_t resident_id, std::string_view moved_out) const;
+    Result<void> SetRelation(storage::Conn& conn, int64_t resident_id, std::string_view relation) const;
+    Result<std::vector<Residency>> Residencies(storage::Conn& conn, int64_t resident_id) const;
+
+    // ---- tags ----
+    /// Stored tag definitions: built-in ones and those of the given communities.
+    Result<std::vector<TagDefinition>> TagDefinitions(storage::Conn& conn,
+                                                      const std::vector<int64_t>& community_ids) const;
+    /// Every community's tags (for an admin).
+    Result<std::vector<TagDefinition>> AllTagDefinitions(storage::Conn& conn) const;
+    /// True when some definition (built-in or any community's) has this code.
+    Result<bool> TagCodeExists(storage::Conn& conn, std::string_view code) const;
+};
+
+}  // namespace linli::registry
