@@ -29,6 +29,7 @@ build: configure
 ## Benchmarks: figures go to bench/RESULTS.md.
 bench: build
 	bench/run-http-bench $(BUILD)
+	bench/run-import-bench $(BUILD)
 
 format:
 	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -13,6 +13,8 @@
 #include "modules/accounts/routes.hpp"
 #include "modules/accounts/service.hpp"
 #include "core/field_crypto.hpp"
+#include "modules/registry/import_jobs.hpp"
+#include "modules/registry/register_file_routes.hpp"
 #include "modules/registry/resident_routes.hpp"
 #include "modules/registry/resident_service.hpp"
 #include "modules/registry/routes.hpp"
@@ -28,6 +30,7 @@ struct App::Impl {
     std::unique_ptr<FieldCrypto> crypto;
     std::unique_ptr<registry::RegistryService> registry;
     std::unique_ptr<registry::ResidentService> residents;
+    std::unique_ptr<registry::ImportJobs> imports;
     std::unique_ptr<accounts::AccountsService> accounts;
     http::Router router;
     std::unique_ptr<http::Pipeline> pipeline;
@@ -142,6 +145,8 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     accounts::RegisterRoutes(s.router, *s.accounts);
     registry::RegisterRoutes(s.router, *s.registry);
     registry::RegisterResidentRoutes(s.router, *s.residents);
+    s.imports = std::make_unique<registry::ImportJobs>(*s.residents, clock);
+    registry::RegisterFileRoutes(s.router, *s.residents, *s.imports, *s.db, clock);
 
     s.pipeline = std::make_unique<http::Pipeline>(s.router, accounts::MakeAuthenticator(*s.accounts), s.metrics,
                                                   http::PipelineOptions{config.access_log});

@@ -4,13 +4,19 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "app/app.hpp"
 #include "app/demo.hpp"
 #include "core/actor.hpp"
 #include "modules/accounts/service.hpp"
 #include "core/field_crypto.hpp"
+#include "modules/ledger/progress.hpp"
+#include "modules/ledger/table_writer.hpp"
+#include "modules/registry/register_files.hpp"
 #include "modules/registry/resident_service.hpp"
 #include "modules/registry/service.hpp"
 
@@ -97,6 +103,91 @@ Result<void> RunBackup(const Config& config, const std::string& file) {
     LINLI_TRY(db->Backup(file));
     std::cout << "backup written to " << file << "\n";
     db->Close();
+    return {};
+}
+
+namespace {
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return InvalidArgument("file", "cannot open " + path);
+    }
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
+}
+
+Result<void> WriteWholeFile(const std::string& path, std::string_view bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) {
+        return InvalidArgument("out", "cannot write " + path);
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<void> RunImport(const Config& config, const Clock& clock, const ImportArgs& args) {
+    LINLI_ASSIGN_OR_RETURN(auto bytes, ReadWholeFile(args.file));
+    const auto started = std::chrono::steady_clock::now();
+    LINLI_ASSIGN_OR_RETURN(auto file, registry::ReadResidentFile(bytes));
+    for (const auto& column : file.unknown_columns) {
+        std::cerr << "import: ignoring column " << column << "\n";
+    }
+    LINLI_ASSIGN_OR_RETURN(auto s, OpenServices(config, clock));
+    const auto total = static_cast<int64_t>(file.rows.size());
+    ledger::ProgressBar bar(std::cerr, total, "导入 import");
+    registry::ImportOptions options;
+    options.skip_invalid = args.skip_invalid;
+    options.progress = [&bar](int64_t done) { bar.Update(done); };
+    LINLI_ASSIGN_OR_RETURN(auto summary, s.residents->ImportResidents(accounts::AccountsService::SystemActor(),
+                                                                      args.into, file.rows, options, CliInfo()));
+    bar.Finish();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!summary.errors.empty()) {
+        std::string report = args.errors_file.empty() ? args.file + ".errors.csv" : args.errors_file;
+        LINLI_TRY(WriteWholeFile(report, ledger::WriteCsv(registry::ErrorReport(summary.errors))));
+        std::cerr << "import: " << summary.errors.size() << " problem(s); report written to " << report << "\n";
+        for (size_t i = 0; i < summary.errors.size() && i < 10; ++i) {
+            const auto& e = summary.errors[i];
+            std::cerr << "  line " << e.line << ", " << e.column << ": " << e.message_zh << " / " << e.message_en
+                      << "\n";
+        }
+    }
+    s.db->Close();
+    if (!summary.committed) {
+        return InvalidArgument("file", "nothing imported: fix the rows in the report, or use --skip-invalid");
+    }
+    std::cout << "imported " << total - summary.skipped << " of " << total << " rows in " << seconds << " s ("
+              << summary.inserted << " new, " << summary.updated << " updated, " << summary.skipped << " skipped, "
+              << summary.nodes_created << " buildings/units/households created)\n";
+    return {};
+}
+
+Result<void> RunExport(const Config& config, const Clock& clock, const ExportArgs& args) {
+    if (args.what != "residents") {
+        return InvalidArgument("what", "can export: residents");
+    }
+    std::string format = args.format;
+    if (format.empty()) {
+        format = args.out.ends_with(".xlsx") ? "xlsx" : "csv";
+    }
+    if (format != "csv" && format != "xlsx") {
+        return InvalidArgument("format", "format must be csv or xlsx");
+    }
+    LINLI_ASSIGN_OR_RETURN(auto s, OpenServices(config, clock));
+    registry::ResidentQuery query;
+    query.under_node_id = args.under;
+    LINLI_ASSIGN_OR_RETURN(auto bytes,
+                           registry::ExportResidents(*s.residents, *s.db, accounts::AccountsService::SystemActor(),
+                                                     query, format == "xlsx" ? registry::FileFormat::kXlsx
+                                                                             : registry::FileFormat::kCsv,
+                                                     CliInfo(), clock.Now()));
+    LINLI_TRY(WriteWholeFile(args.out, bytes));
+    std::cout << "exported residents (masked) to " << args.out << "\n";
+    s.db->Close();
     return {};
 }
 

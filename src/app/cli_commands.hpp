@@ -2,6 +2,7 @@
 /// The `linli` subcommands other than argument parsing (which main.cpp does).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,25 @@ struct UserAddArgs {
     std::string display_name;
     bool password_stdin = false;
 };
+struct ImportArgs {
+    std::string file;
+    int64_t into = 0;          // a community or grid node id
+    bool skip_invalid = false;
+    std::string errors_file;   // where the error report goes; default FILE.errors.csv
+};
+/// `linli import FILE --into NODE`: validates every row, imports all or nothing (or the good rows
+/// with --skip-invalid), shows a progress bar, writes the error report.
+Result<void> RunImport(const Config& config, const Clock& clock, const ImportArgs& args);
+
+struct ExportArgs {
+    std::string what = "residents";
+    std::string out;
+    std::optional<int64_t> under;  // only what lies under this node
+    std::string format;            // csv | xlsx; default from the file name
+};
+/// `linli export residents --out FILE`: a masked ledger, audited.
+Result<void> RunExport(const Config& config, const Clock& clock, const ExportArgs& args);
+
 Result<void> RunUserAdd(const Config& config, const Clock& clock, const UserAddArgs& args);
 Result<void> RunUserList(const Config& config, const Clock& clock);
 Result<void> RunUserDisable(const Config& config, const Clock& clock, const std::string& username);

@@ -79,6 +79,21 @@ int main(int argc, char** argv) {
     std::string backup_file;
     backup->add_option("FILE", backup_file, "where to write the copy")->required();
 
+    linli::app::ImportArgs import_args;
+    auto* import_cmd = cli.add_subcommand("import", "Import residents and households from a CSV or XLSX file");
+    import_cmd->add_option("FILE", import_args.file, "the file (see docs/import-format.md)")->required();
+    import_cmd->add_option("--into", import_args.into, "the community or grid node id to import into")->required();
+    import_cmd->add_flag("--skip-invalid", import_args.skip_invalid,
+                         "import the good rows and report the bad ones (default: all or nothing)");
+    import_cmd->add_option("--errors", import_args.errors_file, "where to write the error report (CSV)");
+
+    linli::app::ExportArgs export_args;
+    auto* export_cmd = cli.add_subcommand("export", "Export a ledger (台账), masked, as CSV or XLSX");
+    export_cmd->add_option("WHAT", export_args.what, "residents")->required();
+    export_cmd->add_option("--out", export_args.out, "file to write (.csv or .xlsx)")->required();
+    export_cmd->add_option("--under", export_args.under, "only what lies under this territory node id");
+    export_cmd->add_option("--format", export_args.format, "csv or xlsx (default: from --out)");
+
     auto* user = cli.add_subcommand("user", "Manage accounts");
     user->require_subcommand(1);
     linli::app::UserAddArgs add_args;
@@ -134,6 +149,10 @@ int main(int argc, char** argv) {
             result = linli::app::RunDemo(config, clock);
         } else if (*backup) {
             result = linli::app::RunBackup(config, backup_file);
+        } else if (*import_cmd) {
+            result = linli::app::RunImport(config, clock, import_args);
+        } else if (*export_cmd) {
+            result = linli::app::RunExport(config, clock, export_args);
         } else if (*user_add) {
             result = linli::app::RunUserAdd(config, clock, add_args);
         } else if (*user_list) {

@@ -1,5 +1,7 @@
 #include "http/pipeline.hpp"
 
+#include <algorithm>
+
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -79,6 +81,22 @@ Pipeline::Pipeline(const Router& router, Authenticator authenticator, metrics::R
     if (options_.access_log) {
         state_->access = AccessLogger();
     }
+}
+
+std::optional<size_t> Pipeline::BodyLimitFor(Method method, std::string_view path) const {
+    auto match = router_.Find(method, path);
+    if (!match || match->route->body_limit == 0) {
+        return std::nullopt;
+    }
+    return match->route->body_limit;
+}
+
+size_t Pipeline::LargestRouteBodyLimit() const {
+    size_t largest = 0;
+    for (const auto& r : router_.routes()) {
+        largest = std::max(largest, r.body_limit);
+    }
+    return largest;
 }
 
 Response Pipeline::Handle(Request& req) {

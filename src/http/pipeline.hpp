@@ -29,6 +29,10 @@ class Pipeline {
 public:
     Pipeline(const Router& router, Authenticator authenticator, metrics::Registry& metrics, PipelineOptions options);
     Response Handle(Request& req);
+    /// The body limit of the route `method path` would reach, when it sets its own (uploads).
+    std::optional<size_t> BodyLimitFor(Method method, std::string_view path) const;
+    /// The largest body limit any route declares (0 when none does).
+    size_t LargestRouteBodyLimit() const;
 
 private:
     const Router& router_;

@@ -147,6 +147,16 @@ void Router::Add(Method method, std::string pattern, AccessRule access, Handler 
     routes_.push_back(Route{method, std::move(pattern), std::move(access), std::move(handler), std::move(summary)});
 }
 
+void Router::SetBodyLimit(Method method, std::string_view pattern, size_t limit) {
+    for (Route& r : routes_) {
+        if (r.method == method && r.pattern == pattern) {
+            r.body_limit = limit;
+            return;
+        }
+    }
+    throw std::logic_error("no route " + std::string(MethodName(method)) + " " + std::string(pattern));
+}
+
 std::vector<Method> Router::AllowedMethods(std::string_view path) const {
     std::vector<Method> allowed;
     auto add = [&](Method m) {

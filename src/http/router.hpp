@@ -35,6 +35,7 @@ struct Route {
     AccessRule access;
     Handler handler;
     std::string summary;  // one line for the OpenAPI check and logs
+    size_t body_limit = 0;  // largest body this route takes; 0: the server's default (file uploads raise it)
 };
 
 /// Thread safety: build it before serving; Find() is then safe from any thread.
@@ -53,6 +54,8 @@ public:
     /// The methods some route serves at `path` (GET implies HEAD), sorted; for the Allow header of a 405.
     std::vector<Method> AllowedMethods(std::string_view path) const;
     const std::vector<Route>& routes() const { return routes_; }
+    /// Lets the route `method pattern` (already added) take bodies up to `limit` bytes.
+    void SetBodyLimit(Method method, std::string_view pattern, size_t limit);
 
 private:
     std::vector<Route> routes_;

@@ -135,6 +135,7 @@ struct Server::Impl {
     std::atomic<uint64_t> id_counter{0};
     std::atomic<int> inflight{0};
     std::atomic<bool> draining{false};
+    size_t largest_route_body_limit = 0;  // read from the pipeline at start
     uint16_t bound_port = 0;
 
     // Declared before the io_context: destroying it destroys suspended session frames, whose
@@ -332,19 +333,21 @@ asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
 
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(std::min<size_t>(options.header_limit, UINT32_MAX)));
-        parser.body_limit(options.body_limit);
+        // Until the route is known, allow the largest limit any route has; narrowed after the headers.
+        parser.body_limit(std::max(options.body_limit, largest_route_body_limit));
         // One deadline for the whole request, headers and body: a slow sender cannot hold a connection.
         conn.stream.expires_after(options.read_timeout);
 
         auto [hec, hn] =
             co_await bhttp::async_read_header(conn.stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        size_t body_limit = options.body_limit;
         auto fail_read = [&](beast::error_code ec) -> std::optional<Response> {
             if (ec == bhttp::error::header_limit) {
                 return EarlyError(431, ErrorCode::kPayloadTooLarge, "request headers are too large", "headers");
             }
             if (ec == bhttp::error::body_limit) {
                 return EarlyError(413, ErrorCode::kPayloadTooLarge,
-                                  "body is larger than " + std::to_string(options.body_limit) + " bytes", "body");
+                                  "body is larger than " + std::to_string(body_limit) + " bytes", "body");
             }
             if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
                 ec == bhttp::error::partial_message || ec == asio::error::eof || ec == asio::error::operation_aborted ||
@@ -372,6 +375,20 @@ asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
                            "URL is longer than " + std::to_string(options.url_limit) + " bytes", "url"),
                 version);
             co_return;
+        }
+        {
+            // File uploads declare a larger limit on their route; everything else keeps the default.
+            std::string_view target(parser.get().target().data(), parser.get().target().size());
+            if (auto limit = pipeline.BodyLimitFor(method, target.substr(0, target.find('?')))) {
+                body_limit = *limit;
+            }
+            parser.body_limit(body_limit);
+            if (auto length = parser.content_length(); length && *length > body_limit) {
+                auto res = fail_read(bhttp::error::body_limit);
+                CountEarly(method, res->status);
+                co_await WriteAndClose(conn, buffer, std::move(*res), version);
+                co_return;
+            }
         }
         if (!parser.is_done()) {
             auto expect = parser.get()[bhttp::field::expect];
@@ -512,6 +529,7 @@ Server::~Server() {
 
 Result<void> Server::Start() {
     Impl& s = *impl_;
+    s.largest_route_body_limit = s.pipeline.LargestRouteBodyLimit();  // routes are fixed by now
     {
         std::lock_guard lock(s.stop_mu);
         if (!s.threads.empty() || s.shut_down) {

@@ -331,6 +331,35 @@ Result<std::optional<ResidentBrief>> ResidentRepository::FindByIdHash(Conn& conn
     return std::optional<ResidentBrief>(ResidentBrief{row.Int(0), row.OptInt(1), row.OptText(2), row.OptText(3)});
 }
 
+Result<std::unordered_map<std::string, ResidentBrief>> ResidentRepository::FindByIdHashes(
+    Conn& conn, const std::vector<std::string>& hashes) const {
+    // Fixed-size chunks (the last one padded with a repeat) so only one statement is ever prepared.
+    constexpr size_t kChunk = 256;
+    static const std::string sql = [] {
+        std::string s =
+            "SELECT r.id_number_hash, r.id, r.household_id, r.scope_path, rs.relation_to_head FROM residents r "
+            "LEFT JOIN residencies rs ON rs.resident_id = r.id AND rs.moved_out IS NULL WHERE r.id_number_hash IN (";
+        for (size_t i = 1; i <= kChunk; ++i) {
+            s += (i > 1 ? ", $" : "$") + std::to_string(i);
+        }
+        return s + ")";
+    }();
+    std::unordered_map<std::string, ResidentBrief> out;
+    std::vector<Param> params;
+    params.reserve(kChunk);
+    for (size_t start = 0; start < hashes.size(); start += kChunk) {
+        params.clear();
+        for (size_t i = 0; i < kChunk; ++i) {
+            params.emplace_back(hashes[std::min(start + i, hashes.size() - 1)]);
+        }
+        LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(sql, std::span<const Param>(params)));
+        for (const auto& row : rows) {
+            out.emplace(row.Text(0), ResidentBrief{row.Int(1), row.OptInt(2), row.OptText(3), row.OptText(4)});
+        }
+    }
+    return out;
+}
+
 Result<std::optional<SealedFields>> ResidentRepository::FindSealedVisible(Conn& conn, const Actor& actor,
                                                                           int64_t id) const {
     std::string sql = "SELECT r.id_number_enc, r.phone_enc FROM residents r WHERE r.id = ";

@@ -105,6 +105,9 @@ public:
     /// Unscoped, for a service's own bookkeeping after its checks.
     Result<std::optional<Resident>> FindById(storage::Conn& conn, int64_t id) const;
     Result<std::optional<ResidentBrief>> FindByIdHash(storage::Conn& conn, std::string_view id_hash) const;
+    /// The residents with these ID hashes, by hash (unscoped; for the importer after its checks).
+    Result<std::unordered_map<std::string, ResidentBrief>> FindByIdHashes(storage::Conn& conn,
+                                                                          const std::vector<std::string>& hashes) const;
     Result<std::optional<SealedFields>> FindSealedVisible(storage::Conn& conn, const Actor& actor, int64_t id) const;
 
     /// Up to `limit` residents matching `filter` within the actor's scope (stored tags filled).

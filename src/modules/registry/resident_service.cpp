@@ -1154,6 +1154,7 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
         tag_words.emplace(w, "");
     }
 
+    auto tt0 = std::chrono::steady_clock::now(); // TEMP
     // 2. Validate every row, without the database.
     ImportSummary summary;
     std::vector<PreparedRow> prepared;
@@ -1277,12 +1278,13 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
         return summary;
     }
 
+    fprintf(stderr, "TEMP validate %.3f\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - tt0).count());
     // 3. One write for the whole file.
     bool aborted = false;
     ImportSummary aborted_summary;
     auto written = db_.Write([&](Conn& conn) -> Result<ImportSummary> {
         ImportSummary s = summary;
-        if (conn.dialect() == storage::Dialect::kSqlite) { LINLI_TRY(conn.Exec("PRAGMA cache_size = -131072")); } // TEMP
+        if (conn.dialect() == storage::Dialect::kSqlite) { LINLI_TRY(conn.Exec("PRAGMA cache_size = -131072")); LINLI_TRY(conn.Exec("PRAGMA temp_store = MEMORY")); } // TEMP
         LINLI_ASSIGN_OR_RETURN(auto places, repo_.PlacesUnder(conn, target.node.path));
         // Look-ups by (parent id, name); buildings of a community by name alone, as the file names them.
         const auto key = [](int64_t parent, std::string_view name) {
@@ -1332,6 +1334,15 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
             return create_child(parent, kind, name);
         };
 
+        // Who is already registered, in a few big look-ups rather than one per row.
+        std::vector<std::string> hashes;
+        hashes.reserve(prepared.size());
+        for (const auto& p : prepared) {
+            hashes.push_back(p.id.hash);
+        }
+        LINLI_ASSIGN_OR_RETURN(auto known, repo_.FindByIdHashes(conn, hashes));
+        fprintf(stderr, "TEMP lookups %.3f\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - tt0).count());
+
         std::unordered_set<int64_t> tenure_set;
         int64_t done = 0;
         for (const auto& p : prepared) {
@@ -1339,7 +1350,10 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
                 options.progress(done + s.skipped);
             }
             RowErrors errors{s.errors, p.row->line};
-            LINLI_ASSIGN_OR_RETURN(auto existing, repo_.FindByIdHash(conn, p.id.hash));
+            std::optional<ResidentBrief> existing;
+            if (auto it = known.find(p.id.hash); it != known.end()) {
+                existing = it->second;
+            }
             if (existing && !actor.global() && (!existing->scope_path || !actor.CanSee(*existing->scope_path))) {
                 errors.Add("id_number", "此人已在其他地方登记", "already registered elsewhere");
                 ++s.skipped;
@@ -1428,6 +1442,7 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
             }
             ++s.updated;
         }
+        fprintf(stderr, "TEMP loop %.3f\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - tt0).count());
         std::stable_sort(s.errors.begin(), s.errors.end(),
                   [](const ImportError& a, const ImportError& b) { return a.line < b.line; });
         if (!s.errors.empty() && !options.skip_invalid) {
@@ -1441,6 +1456,7 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
                                       ImportAuditDetail(static_cast<int64_t>(rows.size()), s))));
         return s;
     });
+    fprintf(stderr, "TEMP committed %.3f\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - tt0).count());
     if (!written) {
         if (aborted) {
             aborted_summary.inserted = 0;
