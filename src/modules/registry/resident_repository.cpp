@@ -190,6 +190,51 @@ void AppendOrder(ResidentSort sort, const std::optional<ResidentKey>& after, std
     }
 }
 
+/// Runs `prefix` + "($1, ..), (..)" + `suffix` over `flat` (rows of `width` parameters): `kBatchRows`
+/// rows per statement, then the remainder one row per statement, so that only two statement shapes are
+/// ever prepared and cached. Returns every statement's rows, in order.
+constexpr size_t kBatchRows = 100;
+
+Result<storage::Rows> InsertRows(Conn& conn, std::string_view prefix, std::string_view suffix, size_t width,
+                                 const std::vector<Param>& flat) {
+    const auto statement = [&](size_t rows) {
+        std::string sql(prefix);
+        size_t n = 0;
+        for (size_t r = 0; r < rows; ++r) {
+            sql += r ? ", (" : "(";
+            for (size_t c = 0; c < width; ++c) {
+                sql += (c ? ", $" : "$") + std::to_string(++n);
+            }
+            sql += ")";
+        }
+        sql += suffix;
+        return sql;
+    };
+    storage::Rows out;
+    const size_t total = flat.size() / width;
+    size_t done = 0;
+    if (total >= kBatchRows) {
+        const std::string batch_sql = statement(kBatchRows);
+        for (; done + kBatchRows <= total; done += kBatchRows) {
+            LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(batch_sql, std::span<const Param>(flat.data() + done * width,
+                                                                                           kBatchRows * width)));
+            for (auto& row : rows) {
+                out.push_back(std::move(row));
+            }
+        }
+    }
+    if (done < total) {
+        const std::string one_sql = statement(1);
+        for (; done < total; ++done) {
+            LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(one_sql, std::span<const Param>(flat.data() + done * width, width)));
+            for (auto& row : rows) {
+                out.push_back(std::move(row));
+            }
+        }
+    }
+    return out;
+}
+
 TagDefinition TagFromRow(const Row& row) {
     TagDefinition t;
     t.community_id = row.OptInt(0);
@@ -489,6 +534,136 @@ Result<std::vector<Residency>> ResidentRepository::Residencies(Conn& conn, int64
                                 row.OptText(4)});
     }
     return out;
+}
+
+// ---- bulk writes ----------------------------------------------------------------------------------
+
+Result<std::vector<int64_t>> ResidentRepository::InsertPlaces(Conn& conn, const std::vector<PlaceInsert>& rows,
+                                                              int64_t now) const {
+    std::vector<int64_t> ids(rows.size(), 0);
+    if (rows.empty()) {
+        return ids;
+    }
+    std::vector<Param> flat;
+    flat.reserve(rows.size() * 8);
+    std::unordered_map<std::string, size_t> index;
+    index.reserve(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
+        flat.emplace_back(r.parent_id);
+        flat.emplace_back(NodeKindName(r.kind));
+        flat.emplace_back(r.name);
+        flat.emplace_back(r.provisional_path);
+        flat.emplace_back(r.depth);
+        flat.emplace_back(r.community_id);
+        flat.emplace_back(now);
+        flat.emplace_back(now);
+        index.emplace(r.provisional_path, i);
+    }
+    LINLI_ASSIGN_OR_RETURN(auto returned, InsertRows(conn,
+                                                     "INSERT INTO territory_nodes (parent_id, kind, name, path, depth, "
+                                                     "community_id, created_at, updated_at) VALUES ",
+                                                     " RETURNING id, path", 8, flat));
+    int64_t min_id = INT64_MAX, max_id = 0;
+    for (const auto& row : returned) {
+        auto it = index.find(row.Text(1));
+        if (it == index.end()) {
+            throw storage::DatabaseError("INSERT ... RETURNING gave back a path it was not given");
+        }
+        ids[it->second] = row.Int(0);
+        min_id = std::min(min_id, row.Int(0));
+        max_id = std::max(max_id, row.Int(0));
+    }
+    // Every provisional path shares the prefix, so [prefix, prefix with '-' → '.') holds exactly ours.
+    const std::string& prefix_source = rows.front().provisional_path;
+    std::string prefix = prefix_source.substr(0, prefix_source.rfind('-') + 1);
+    std::string bound = prefix;
+    bound.back() = '.';
+    LINLI_TRY(conn.Exec("UPDATE territory_nodes SET path = (SELECT p.path FROM territory_nodes p "
+                        "WHERE p.id = territory_nodes.parent_id) || CAST(id AS TEXT) || '/' "
+                        "WHERE id >= $1 AND id <= $2 AND path >= $3 AND path < $4",
+                        {min_id, max_id, prefix, bound}));
+    return ids;
+}
+
+Result<void> ResidentRepository::UpsertTenures(Conn& conn, const std::vector<std::pair<int64_t, Tenure>>& rows,
+                                               int64_t now) const {
+    std::vector<Param> flat;
+    flat.reserve(rows.size() * 3);
+    for (const auto& [id, tenure] : rows) {
+        flat.emplace_back(id);
+        flat.emplace_back(NameOf(kTenures, tenure));
+        flat.emplace_back(now);
+    }
+    LINLI_TRY(InsertRows(conn, "INSERT INTO household_details (node_id, tenure, updated_at) VALUES ",
+                         " ON CONFLICT (node_id) DO UPDATE SET tenure = excluded.tenure, updated_at = excluded.updated_at",
+                         3, flat));
+    return {};
+}
+
+Result<std::vector<int64_t>> ResidentRepository::InsertMany(Conn& conn, const std::vector<ResidentInsert>& rows) const {
+    constexpr size_t kWidth = 17;
+    std::vector<Param> flat;
+    flat.reserve(rows.size() * kWidth);
+    std::unordered_map<std::string_view, size_t> index;
+    index.reserve(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
+        for (Param p : {Param(r.name), Param(r.id_enc), Param(r.id_hash), Param(r.last4_hash), Param(r.id_masked),
+                        Param(r.phone_enc), Param(r.phone_hash), Param(r.phone_masked), Param(r.birth_date),
+                        Param(r.sex), Param(r.hukou), Param(r.household_id), Param(r.scope_path),
+                        Param(r.community_id), Param(r.note), Param(r.now), Param(r.now)}) {
+            flat.push_back(std::move(p));
+        }
+        index.emplace(r.id_hash, i);
+    }
+    LINLI_ASSIGN_OR_RETURN(
+        auto returned,
+        InsertRows(conn,
+                   "INSERT INTO residents (name, id_number_enc, id_number_hash, id_last4_hash, id_number_masked, "
+                   "phone_enc, phone_hash, phone_masked, birth_date, sex, hukou, household_id, scope_path, "
+                   "community_id, note, created_at, updated_at) VALUES ",
+                   " RETURNING id, id_number_hash", kWidth, flat));
+    std::vector<int64_t> ids(rows.size(), 0);
+    for (const auto& row : returned) {
+        auto it = index.find(row.Text(1));
+        if (it == index.end()) {
+            throw storage::DatabaseError("INSERT ... RETURNING gave back a hash it was not given");
+        }
+        ids[it->second] = row.Int(0);
+    }
+    return ids;
+}
+
+Result<void> ResidentRepository::InsertResidencies(Conn& conn, const std::vector<ResidencyInsert>& rows,
+                                                   int64_t now) const {
+    std::vector<Param> flat;
+    flat.reserve(rows.size() * 5);
+    for (const auto& r : rows) {
+        flat.emplace_back(r.resident_id);
+        flat.emplace_back(r.household_id);
+        flat.emplace_back(r.relation);
+        flat.emplace_back(r.moved_in);
+        flat.emplace_back(now);
+    }
+    LINLI_TRY(InsertRows(conn,
+                         "INSERT INTO residencies (resident_id, household_id, relation_to_head, moved_in, created_at) "
+                         "VALUES ",
+                         "", 5, flat));
+    return {};
+}
+
+Result<void> ResidentRepository::InsertTags(Conn& conn, const std::vector<TagRow>& rows, int64_t now) const {
+    std::vector<Param> flat;
+    flat.reserve(rows.size() * 4);
+    for (const auto& r : rows) {
+        flat.emplace_back(r.resident_id);
+        flat.emplace_back(r.tag);
+        flat.emplace_back(r.detail);
+        flat.emplace_back(now);
+    }
+    LINLI_TRY(InsertRows(conn, "INSERT INTO resident_tags (resident_id, tag, detail, created_at) VALUES ", "", 4, flat));
+    return {};
 }
 
 // ---- tags ---------------------------------------------------------------------------------------

@@ -86,6 +86,30 @@ struct PlaceNode {
     std::optional<int64_t> community_id;
 };
 
+/// A territory node the importer creates; its path is provisional (unique, starting with '#') until
+/// InsertPlaces finishes it.
+struct PlaceInsert {
+    int64_t parent_id = 0;
+    NodeKind kind = NodeKind::kBuilding;
+    std::string name;
+    std::string provisional_path;
+    int depth = 0;
+    std::optional<int64_t> community_id;
+};
+
+struct ResidencyInsert {
+    int64_t resident_id = 0;
+    int64_t household_id = 0;
+    std::string relation;
+    std::string moved_in;
+};
+
+struct TagRow {
+    int64_t resident_id = 0;
+    std::string tag;
+    std::optional<std::string> detail;
+};
+
 class ResidentRepository {
 public:
     // ---- buildings and households ----
@@ -135,6 +159,19 @@ public:
     Result<void> CloseResidency(storage::Conn& conn, int64_t resident_id, std::string_view moved_out) const;
     Result<void> SetRelation(storage::Conn& conn, int64_t resident_id, std::string_view relation) const;
     Result<std::vector<Residency>> Residencies(storage::Conn& conn, int64_t resident_id) const;
+
+    // ---- bulk writes for the importer: multi-row statements, a fixed number of rows each ----
+    /// Inserts the nodes (all of one level, parents already final) and finishes their paths as
+    /// "<parent path><id>/". Returns the ids in the order given. REQUIRES: provisional paths share one
+    /// prefix that ends with '-' and that no other writer uses.
+    Result<std::vector<int64_t>> InsertPlaces(storage::Conn& conn, const std::vector<PlaceInsert>& rows,
+                                              int64_t now) const;
+    Result<void> UpsertTenures(storage::Conn& conn, const std::vector<std::pair<int64_t, Tenure>>& rows,
+                               int64_t now) const;
+    /// Inserts residents; returns their ids in the order given.
+    Result<std::vector<int64_t>> InsertMany(storage::Conn& conn, const std::vector<ResidentInsert>& rows) const;
+    Result<void> InsertResidencies(storage::Conn& conn, const std::vector<ResidencyInsert>& rows, int64_t now) const;
+    Result<void> InsertTags(storage::Conn& conn, const std::vector<TagRow>& rows, int64_t now) const;
 
     // ---- tags ----
     /// Stored tag definitions: built-in ones and those of the given communities.

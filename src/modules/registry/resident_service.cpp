@@ -1154,7 +1154,6 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
         tag_words.emplace(w, "");
     }
 
-    auto tt0 = std::chrono::steady_clock::now(); // TEMP
     // 2. Validate every row, without the database.
     ImportSummary summary;
     std::vector<PreparedRow> prepared;
@@ -1278,77 +1277,81 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
         return summary;
     }
 
-    fprintf(stderr, "TEMP validate %.3f\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - tt0).count());
-    // 3. One write for the whole file.
+    // 3. One write for the whole file: resolve every row's household (creating missing places level by
+    //    level in batches), then insert the new people in multi-row statements; known people are updated
+    //    one by one (a re-import is rarer and smaller).
     bool aborted = false;
     ImportSummary aborted_summary;
     auto written = db_.Write([&](Conn& conn) -> Result<ImportSummary> {
         ImportSummary s = summary;
-        if (conn.dialect() == storage::Dialect::kSqlite) { LINLI_TRY(conn.Exec("PRAGMA cache_size = -131072")); LINLI_TRY(conn.Exec("PRAGMA temp_store = MEMORY")); } // TEMP
         LINLI_ASSIGN_OR_RETURN(auto places, repo_.PlacesUnder(conn, target.node.path));
-        // Look-ups by (parent id, name); buildings of a community by name alone, as the file names them.
         const auto key = [](int64_t parent, std::string_view name) {
             std::string k = std::to_string(parent);
             k += '\n';
             k += name;
             return k;
         };
-        std::unordered_map<std::string, PlaceNode> children;
+        // Existing places by (parent id, name); a community's buildings by name alone, as files name them.
+        std::unordered_map<std::string, PlaceNode> existing_places;
         std::unordered_map<std::string, std::vector<PlaceNode>> buildings_by_name;
-        children.reserve(places.size());
+        existing_places.reserve(places.size());
         for (auto& n : places) {
             if (n.kind == NodeKind::kBuilding) {
                 buildings_by_name[n.name].push_back(n);
             }
-            children.emplace(key(n.parent_id, n.name), std::move(n));
+            existing_places.emplace(key(n.parent_id, n.name), std::move(n));
         }
-        const PlaceNode target_place{target.node.id, target.node.parent_id.value_or(0), target.node.kind,
-                                     target.node.name, target.node.path, target.node.depth, target.node.community_id};
 
-        const auto create_child = [&](const PlaceNode& parent, NodeKind kind, const std::string& name)
-            -> Result<PlaceNode> {
-            NodeInsert ins;
-            ins.parent_id = parent.id;
-            ins.kind = kind;
-            ins.name = name;
-            ins.provisional_path = "#" + crypto::RandomHex(16);
-            ins.depth = parent.depth + 1;
-            ins.community_id = parent.community_id;
-            ins.now = now;
-            LINLI_ASSIGN_OR_RETURN(auto id, nodes_.Insert(conn, ins));
-            PlaceNode n{id, parent.id, kind, name, parent.path + std::to_string(id) + "/", ins.depth,
-                        parent.community_id};
-            LINLI_TRY(nodes_.FinishInsert(conn, id, n.path, n.community_id));
-            ++s.nodes_created;
-            if (kind == NodeKind::kBuilding) {
-                buildings_by_name[name].push_back(n);
-            }
-            children.emplace(key(parent.id, name), n);
-            return n;
+        // Every place a row names gets a slot; fresh slots are created below, parents before children.
+        struct Slot {
+            PlaceNode node;  // id 0 until created
+            int parent = -1;
+            bool fresh = false;
         };
-        const auto find_or_create = [&](const PlaceNode& parent, NodeKind kind,
-                                        const std::string& name) -> Result<PlaceNode> {
-            if (auto it = children.find(key(parent.id, name)); it != children.end()) {
+        std::vector<Slot> slots;
+        std::unordered_map<std::string, int> slot_of;  // "<parent slot>\n<name>" or "b<building id>"
+        slots.push_back(Slot{PlaceNode{target.node.id, target.node.parent_id.value_or(0), target.node.kind,
+                                       target.node.name, target.node.path, target.node.depth,
+                                       target.node.community_id},
+                             -1, false});
+        const auto child_slot = [&](int parent, NodeKind kind, const std::string& name) -> int {
+            const std::string k = key(parent, name);
+            if (auto it = slot_of.find(k); it != slot_of.end()) {
                 return it->second;
             }
-            return create_child(parent, kind, name);
+            Slot slot;
+            slot.parent = parent;
+            const PlaceNode& p = slots[static_cast<size_t>(parent)].node;
+            if (p.id != 0) {
+                if (auto it = existing_places.find(key(p.id, name)); it != existing_places.end()) {
+                    slot.node = it->second;
+                }
+            }
+            if (slot.node.id == 0) {
+                slot.fresh = true;
+                slot.node = PlaceNode{0, 0, kind, name, "", p.depth + 1, p.community_id};
+            }
+            slots.push_back(std::move(slot));
+            slot_of.emplace(k, static_cast<int>(slots.size() - 1));
+            return static_cast<int>(slots.size() - 1);
         };
 
-        // Who is already registered, in a few big look-ups rather than one per row.
         std::vector<std::string> hashes;
         hashes.reserve(prepared.size());
         for (const auto& p : prepared) {
             hashes.push_back(p.id.hash);
         }
         LINLI_ASSIGN_OR_RETURN(auto known, repo_.FindByIdHashes(conn, hashes));
-        fprintf(stderr, "TEMP lookups %.3f\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - tt0).count());
 
-        std::unordered_set<int64_t> tenure_set;
-        int64_t done = 0;
+        // Pass 1: row errors that need the database, and each row's household slot.
+        struct Planned {
+            const PreparedRow* row;
+            int household_slot;
+            std::optional<ResidentBrief> existing;
+        };
+        std::vector<Planned> planned;
+        planned.reserve(prepared.size());
         for (const auto& p : prepared) {
-            if (options.progress && ++done % kProgressEvery == 0) {
-                options.progress(done + s.skipped);
-            }
             RowErrors errors{s.errors, p.row->line};
             std::optional<ResidentBrief> existing;
             if (auto it = known.find(p.id.hash); it != known.end()) {
@@ -1359,10 +1362,9 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
                 ++s.skipped;
                 continue;
             }
-            // Where they live.
-            PlaceNode building;
+            int building = 0;
             if (into_grid) {
-                LINLI_ASSIGN_OR_RETURN(building, find_or_create(target_place, NodeKind::kBuilding, p.building));
+                building = child_slot(0, NodeKind::kBuilding, p.building);
             } else {
                 auto it = buildings_by_name.find(p.building);
                 if (it == buildings_by_name.end()) {
@@ -1378,16 +1380,80 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
                     ++s.skipped;
                     continue;
                 }
-                building = it->second.front();
+                const PlaceNode& b = it->second.front();
+                const std::string k = "b" + std::to_string(b.id);
+                if (auto found = slot_of.find(k); found != slot_of.end()) {
+                    building = found->second;
+                } else {
+                    slots.push_back(Slot{b, -1, false});
+                    building = static_cast<int>(slots.size() - 1);
+                    slot_of.emplace(k, building);
+                }
             }
-            LINLI_ASSIGN_OR_RETURN(auto unit, find_or_create(building, NodeKind::kUnit, p.unit));
-            LINLI_ASSIGN_OR_RETURN(auto household, find_or_create(unit, NodeKind::kHousehold, p.room));
-            if (p.tenure && tenure_set.insert(household.id).second) {
-                LINLI_TRY(repo_.UpsertTenure(conn, household.id, *p.tenure, now));
-            }
-            const Relation relation = p.relation.value_or(Relation::kOther);
+            const int unit = child_slot(building, NodeKind::kUnit, p.unit);
+            const int household = child_slot(unit, NodeKind::kHousehold, p.room);
+            planned.push_back(Planned{&p, household, std::move(existing)});
+        }
+        if (!s.errors.empty() && !options.skip_invalid) {
+            // Nothing was written yet; report every error at once.
+            std::stable_sort(s.errors.begin(), s.errors.end(),
+                             [](const ImportError& a, const ImportError& b) { return a.line < b.line; });
+            aborted = true;
+            aborted_summary = std::move(s);
+            return Error{ErrorCode::kInvalidArgument, "the import has errors", "rows"};
+        }
 
-            if (!existing) {
+        // Create the missing places, a level at a time so parents have ids.
+        const std::string provisional = "#" + crypto::RandomHex(8) + "-";
+        for (NodeKind kind : {NodeKind::kBuilding, NodeKind::kUnit, NodeKind::kHousehold}) {
+            std::vector<PlaceInsert> inserts;
+            std::vector<int> which;
+            for (size_t i = 0; i < slots.size(); ++i) {
+                Slot& slot = slots[i];
+                if (!slot.fresh || slot.node.kind != kind) {
+                    continue;
+                }
+                slot.node.parent_id = slots[static_cast<size_t>(slot.parent)].node.id;
+                inserts.push_back(PlaceInsert{slot.node.parent_id, kind, slot.node.name,
+                                              provisional + std::to_string(i), slot.node.depth,
+                                              slot.node.community_id});
+                which.push_back(static_cast<int>(i));
+            }
+            if (inserts.empty()) {
+                continue;
+            }
+            LINLI_ASSIGN_OR_RETURN(auto ids, repo_.InsertPlaces(conn, inserts, now));
+            for (size_t j = 0; j < which.size(); ++j) {
+                Slot& slot = slots[static_cast<size_t>(which[j])];
+                slot.node.id = ids[j];
+                slot.node.path = slots[static_cast<size_t>(slot.parent)].node.path + std::to_string(ids[j]) + "/";
+            }
+            s.nodes_created += static_cast<int64_t>(inserts.size());
+        }
+
+        // Tenures, once per household (the first row naming one wins).
+        std::vector<std::pair<int64_t, Tenure>> tenures;
+        std::unordered_set<int64_t> tenure_set;
+        for (const auto& pl : planned) {
+            const auto& household = slots[static_cast<size_t>(pl.household_slot)].node;
+            if (pl.row->tenure && tenure_set.insert(household.id).second) {
+                tenures.emplace_back(household.id, *pl.row->tenure);
+            }
+        }
+        LINLI_TRY(repo_.UpsertTenures(conn, tenures, now));
+
+        // Pass 2: new people in batches; known people one by one.
+        std::vector<ResidentInsert> inserts;
+        std::vector<const Planned*> inserted_rows;
+        int64_t done = 0;
+        for (const auto& pl : planned) {
+            const PreparedRow& p = *pl.row;
+            const PlaceNode& household = slots[static_cast<size_t>(pl.household_slot)].node;
+            const Relation relation = p.relation.value_or(Relation::kOther);
+            if (options.progress && ++done % kProgressEvery == 0) {
+                options.progress(done + s.skipped);
+            }
+            if (!pl.existing) {
                 ResidentInsert ins;
                 ins.name = p.name;
                 ins.id_enc = p.id.enc;
@@ -1407,19 +1473,12 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
                 ins.community_id = household.community_id;
                 ins.note = p.note;
                 ins.now = now;
-                LINLI_ASSIGN_OR_RETURN(auto id, repo_.Insert(conn, ins));
-                LINLI_TRY(repo_.OpenResidency(conn, id, household.id, NameOf(kRelations, relation), today, now));
-                for (const auto& tag : p.tags) {
-                    LINLI_TRY(conn.Exec("INSERT INTO resident_tags (resident_id, tag, detail, created_at) "
-                                        "VALUES ($1, $2, $3, $4)",
-                                        {id, tag.tag, tag.detail, now}));
-                }
-                ++s.inserted;
+                inserts.push_back(std::move(ins));
+                inserted_rows.push_back(&pl);
                 continue;
             }
-
             // Known person: update from the file; empty cells keep what is stored.
-            const int64_t id = existing->id;
+            const int64_t id = pl.existing->id;
             LINLI_TRY(repo_.UpdateName(conn, id, p.name, now));
             if (p.phone) {
                 LINLI_TRY(repo_.UpdatePhone(conn, id, p.phone->enc, p.phone->hash, p.phone->masked, now));
@@ -1433,30 +1492,41 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
             if (p.tags_given) {
                 LINLI_TRY(repo_.ReplaceTags(conn, id, p.tags, now));
             }
-            if (existing->household_id != household.id) {
+            if (pl.existing->household_id != household.id) {
                 LINLI_TRY(repo_.CloseResidency(conn, id, today));
                 LINLI_TRY(repo_.OpenResidency(conn, id, household.id, NameOf(kRelations, relation), today, now));
                 LINLI_TRY(repo_.UpdatePlace(conn, id, household.id, household.path, household.community_id, now));
-            } else if (p.relation && existing->relation != NameOf(kRelations, *p.relation)) {
+            } else if (p.relation && pl.existing->relation != NameOf(kRelations, *p.relation)) {
                 LINLI_TRY(repo_.SetRelation(conn, id, NameOf(kRelations, *p.relation)));
             }
             ++s.updated;
         }
-        fprintf(stderr, "TEMP loop %.3f\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - tt0).count());
-        std::stable_sort(s.errors.begin(), s.errors.end(),
-                  [](const ImportError& a, const ImportError& b) { return a.line < b.line; });
-        if (!s.errors.empty() && !options.skip_invalid) {
-            aborted = true;
-            aborted_summary = std::move(s);
-            return Error{ErrorCode::kInvalidArgument, "the import has errors", "rows"};
+        LINLI_ASSIGN_OR_RETURN(auto ids, repo_.InsertMany(conn, inserts));
+        std::vector<ResidencyInsert> residencies;
+        std::vector<TagRow> tags;
+        residencies.reserve(ids.size());
+        for (size_t i = 0; i < ids.size(); ++i) {
+            const Planned& pl = *inserted_rows[i];
+            residencies.push_back(ResidencyInsert{ids[i], inserts[i].household_id.value_or(0),
+                                                  std::string(NameOf(kRelations,
+                                                                     pl.row->relation.value_or(Relation::kOther))),
+                                                  today});
+            for (const auto& tag : pl.row->tags) {
+                tags.push_back(TagRow{ids[i], tag.tag, tag.detail});
+            }
         }
+        LINLI_TRY(repo_.InsertResidencies(conn, residencies, now));
+        LINLI_TRY(repo_.InsertTags(conn, tags, now));
+        s.inserted = static_cast<int64_t>(ids.size());
+
+        std::stable_sort(s.errors.begin(), s.errors.end(),
+                         [](const ImportError& a, const ImportError& b) { return a.line < b.line; });
         s.committed = true;
         LINLI_TRY(accounts::RecordAudit(
             conn, accounts::MakeAudit(actor, info, now, "resident.import", "territory_node", target.node.id,
                                       ImportAuditDetail(static_cast<int64_t>(rows.size()), s))));
         return s;
     });
-    fprintf(stderr, "TEMP committed %.3f\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - tt0).count());
     if (!written) {
         if (aborted) {
             aborted_summary.inserted = 0;

@@ -8,8 +8,6 @@
 
 #include <boost/json.hpp>
 
-#include <chrono>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -696,27 +694,3 @@ INSTANTIATE_TEST_SUITE_P(Backends, ResidentServiceTest, ::testing::ValuesIn(linl
 
 }  // namespace
 }  // namespace linli::registry
-// TEMP-PERF
-namespace linli::registry { namespace {
-TEST_P(ResidentServiceTest, DISABLED_TempPerf) {
-    auto rows = MakeRows(62932);
-    for (size_t i = 0; i < rows.size(); ++i) {
-        char birth[16];
-        std::snprintf(birth, sizeof birth, "19%02zu%02zu%02zu", 40 + i % 50, 1 + i % 12, 1 + i % 28);
-        rows[i].id_number = MakeId(birth, static_cast<int>(i / 600 % 1000), std::to_string(110101 + i % 600));
-        rows[i].building = std::to_string(1 + i % 792);
-        rows[i].room = std::to_string(101 + i / 792 % 30);
-    }
-    auto t0 = std::chrono::steady_clock::now();
-    auto s = service_->ImportResidents(admin_, grid_a_.id, rows, {}, info_);
-    auto t1 = std::chrono::steady_clock::now();
-    ASSERT_TRUE(s) << s.error().message;
-    if (!s->errors.empty()) { std::cout << s->errors[0].line << " " << s->errors[0].column << s->errors[0].message_en << "\n"; }
-    double secs = std::chrono::duration<double>(t1 - t0).count();
-    std::cout << "inserted " << s->inserted << " nodes " << s->nodes_created << " in " << secs << " s = " << rows.size() / secs << " rows/s\n";
-    t0 = std::chrono::steady_clock::now();
-    s = service_->ImportResidents(admin_, grid_a_.id, rows, {}, info_);
-    t1 = std::chrono::steady_clock::now();
-    std::cout << "reimport updated " << s->updated << " in " << std::chrono::duration<double>(t1 - t0).count() << " s\n";
-}
-}}

@@ -86,7 +86,14 @@ public:
         }
         conn->Exec("PRAGMA synchronous=FULL");
         conn->Exec("PRAGMA foreign_keys=ON");
-        if (!writer) {
+        // Statement journals and sort spills stay in memory: a file import's one big transaction
+        // otherwise writes them to temp files a million times over.
+        conn->Exec("PRAGMA temp_store=MEMORY");
+        if (writer) {
+            // The writer holds a whole batch (or a whole imported file) in one transaction; with the
+            // default 2 MB cache it spills pages mid-transaction. 64 MiB is ample on a community box.
+            conn->Exec("PRAGMA cache_size=-65536");
+        } else {
             conn->Exec("PRAGMA query_only=ON");  // a bug that writes through a reader fails loudly
         }
         return conn;
