@@ -31,23 +31,6 @@ std::vector<char32_t> Decode(std::string_view s) {
     return out;
 }
 
-void Encode(char32_t cp, std::string& out) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 bool IsIdeograph(char32_t c) {
     return (c >= 0x4E00 && c <= 0x9FFF)      // CJK Unified Ideographs
@@ -118,14 +101,14 @@ Result<std::string> Normalize(std::string_view text, std::string_view field) {
                              c >= 0xE0000 || (c >= 0xFFF0 && c <= 0xFFFF);
             std::string shown;
             if (!invisible) {
-                Encode(c, shown);
+                text::AppendUtf8(shown, c);
                 shown = fmt::format("“{}” ", shown);
             }
             return InvalidArgument(f, fmt::format("姓名包含不允许的字符 {0}(U+{1:04X}) / the name contains a character that is "
                                                   "not allowed: {0}(U+{1:04X})",
                                                   shown, static_cast<uint32_t>(c)));
         }
-        Encode(c, out);
+        text::AppendUtf8(out, c);
         prev = c;
     }
     return out;

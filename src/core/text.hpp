@@ -16,6 +16,9 @@ size_t CodePointCount(std::string_view s);
 /// Removes ASCII and ideographic (U+3000) white space from both ends.
 std::string Trim(std::string_view s);
 
+/// Appends the UTF-8 encoding of code point `cp`. REQUIRES: cp <= U+10FFFF and not a surrogate.
+void AppendUtf8(std::string& out, char32_t cp);
+
 /// True when `s` contains a control character other than tab, CR and LF.
 bool HasControlChars(std::string_view s);
 

@@ -1,5 +1,7 @@
 #include "modules/ledger/header_map.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <unordered_map>
@@ -52,23 +54,6 @@ const std::unordered_map<std::string, std::string>& AliasIndex() {
     return kIndex;
 }
 
-void AppendUtf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 // Decodes one code point at s[i] (advancing i); a malformed byte comes back as itself.
 uint32_t NextCodePoint(std::string_view s, size_t& i) {
@@ -131,7 +116,7 @@ std::string NormalizeHeader(std::string_view header) {
             cp == ':') {
             continue;
         }
-        AppendUtf8(folded, cp);
+        text::AppendUtf8(folded, static_cast<char32_t>(cp));
     }
     // "身份证号(必填)" → "身份证号": a note in parentheses at the end is not part of the name.
     if (folded.ends_with(')')) {

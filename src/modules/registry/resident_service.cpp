@@ -27,7 +27,6 @@ using storage::Conn;
 
 constexpr std::string_view kResidentNotFound = "resident not found";
 constexpr std::string_view kCursorVersion = "r1";
-constexpr size_t kMaxCursorChars = 1024;
 constexpr size_t kMaxNoteChars = 500;
 constexpr size_t kMaxAddressChars = 200;
 constexpr size_t kMaxTagDetailChars = 50;
@@ -182,55 +181,16 @@ std::optional<std::string> NormalizeDisabilityGrade(std::string_view raw) {
 // ---- cursors: base64url("r1\n<sort>\n<id>\n<name>") ---------------------------------------------
 
 std::string EncodeCursor(ResidentSort sort, const Resident& last) {
-    std::string raw = std::string(kCursorVersion) + "\n" + std::string(NameOf(kResidentSorts, sort)) + "\n" +
-                      std::to_string(last.id) + "\n";
-    if (sort == ResidentSort::kNameAsc || sort == ResidentSort::kNameDesc) {
-        raw += last.name;
-    }
-    constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-    std::string out(sodium_base64_ENCODED_LEN(raw.size(), kVariant), '\0');
-    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(), kVariant);
-    out.resize(out.find('\0'));
-    return out;
+    const bool by_name = sort == ResidentSort::kNameAsc || sort == ResidentSort::kNameDesc;
+    return linli::EncodeCursor(kCursorVersion, NameOf(kResidentSorts, sort), last.id, by_name ? std::string_view(last.name) : "");
 }
 
 Result<ResidentKey> DecodeCursor(std::string_view cursor, ResidentSort sort) {
-    const auto bad = [] { return InvalidArgument("cursor", "cursor is not valid; start again from the first page"); };
-    if (cursor.empty() || cursor.size() > kMaxCursorChars) {
-        return bad();
-    }
-    std::string raw(cursor.size(), '\0');
-    size_t raw_len = 0;
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), cursor.data(), cursor.size(),
-                          nullptr, &raw_len, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
-        return bad();
-    }
-    raw.resize(raw_len);
-    std::string_view rest = raw;
-    std::vector<std::string_view> parts;
-    for (int i = 0; i < 3; ++i) {
-        auto nl = rest.find('\n');
-        if (nl == std::string_view::npos) {
-            return bad();
-        }
-        parts.push_back(rest.substr(0, nl));
-        rest.remove_prefix(nl + 1);
-    }
-    if (parts[0] != kCursorVersion) {
-        return bad();
-    }
-    if (parts[1] != NameOf(kResidentSorts, sort)) {
-        return InvalidArgument("cursor", "cursor belongs to another sort order; start again from the first page");
-    }
+    const bool by_name = sort == ResidentSort::kNameAsc || sort == ResidentSort::kNameDesc;
+    LINLI_ASSIGN_OR_RETURN(auto decoded, linli::DecodeCursor(cursor, kCursorVersion, NameOf(kResidentSorts, sort), by_name));
     ResidentKey key;
-    auto [end, ec] = std::from_chars(parts[2].data(), parts[2].data() + parts[2].size(), key.id);
-    if (ec != std::errc() || end != parts[2].data() + parts[2].size() || key.id <= 0) {
-        return bad();
-    }
-    if (!text::IsValidUtf8(rest)) {
-        return bad();
-    }
-    key.name = std::string(rest);
+    key.id = decoded.id;
+    key.name = std::move(decoded.name);
     return key;
 }
 

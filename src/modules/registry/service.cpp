@@ -24,7 +24,6 @@ using storage::Conn;
 
 constexpr std::string_view kNodeNotFound = "territory node not found";
 constexpr std::string_view kCursorVersion = "v1";
-constexpr size_t kMaxCursorChars = 1024;
 constexpr size_t kMaxSearchChars = 100;
 constexpr size_t kMaxScopeIds = 1000;
 
@@ -141,57 +140,16 @@ Result<void> CheckSiblingsFree(const NodeRepository& repo, Conn& conn, std::opti
 // ---- cursors: base64url("v1\n<sort>\n<id>\n<name>"); names never hold a newline --------------
 
 std::string EncodeCursor(NodeSort sort, const Node& last) {
-    std::string raw =
-        std::string(kCursorVersion) + "\n" + std::string(NodeSortName(sort)) + "\n" + std::to_string(last.id) + "\n";
-    if (sort == NodeSort::kNameAsc || sort == NodeSort::kNameDesc) {
-        raw += last.name;
-    }
-    constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-    std::string out(sodium_base64_ENCODED_LEN(raw.size(), kVariant), '\0');
-    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(), kVariant);
-    out.resize(out.find('\0'));
-    return out;
+    const bool by_name = sort == NodeSort::kNameAsc || sort == NodeSort::kNameDesc;
+    return linli::EncodeCursor(kCursorVersion, NodeSortName(sort), last.id, by_name ? std::string_view(last.name) : "");
 }
 
 Result<NodeKey> DecodeCursor(std::string_view cursor, NodeSort sort) {
-    const auto bad = [] { return InvalidArgument("cursor", "cursor is not valid; start again from the first page"); };
-    if (cursor.empty() || cursor.size() > kMaxCursorChars) {
-        return bad();
-    }
-    std::string raw(cursor.size(), '\0');
-    size_t raw_len = 0;
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), cursor.data(), cursor.size(),
-                          nullptr, &raw_len, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
-        return bad();
-    }
-    raw.resize(raw_len);
-    std::string_view rest = raw;
-    std::vector<std::string_view> parts;
-    for (int i = 0; i < 3; ++i) {
-        auto nl = rest.find('\n');
-        if (nl == std::string_view::npos) {
-            return bad();
-        }
-        parts.push_back(rest.substr(0, nl));
-        rest.remove_prefix(nl + 1);
-    }
-    if (parts[0] != kCursorVersion) {
-        return bad();
-    }
-    if (parts[1] != NodeSortName(sort)) {
-        return InvalidArgument("cursor", "cursor belongs to another sort order; start again from the first page");
-    }
-    NodeKey key;
-    auto [end, ec] = std::from_chars(parts[2].data(), parts[2].data() + parts[2].size(), key.id);
-    if (ec != std::errc() || end != parts[2].data() + parts[2].size() || key.id <= 0) {
-        return bad();
-    }
     const bool by_name = sort == NodeSort::kNameAsc || sort == NodeSort::kNameDesc;
-    if (by_name ? (rest.empty() || !text::IsValidUtf8(rest) || rest.find('\n') != std::string_view::npos)
-                : !rest.empty()) {
-        return bad();
-    }
-    key.name = std::string(rest);
+    LINLI_ASSIGN_OR_RETURN(auto decoded, linli::DecodeCursor(cursor, kCursorVersion, NodeSortName(sort), by_name));
+    NodeKey key;
+    key.id = decoded.id;
+    key.name = std::move(decoded.name);
     return key;
 }
 
