@@ -13,6 +13,8 @@
 #include "modules/accounts/routes.hpp"
 #include "modules/accounts/service.hpp"
 #include "core/field_crypto.hpp"
+#include "modules/registry/assignment_routes.hpp"
+#include "modules/registry/assignment_service.hpp"
 #include "modules/registry/import_jobs.hpp"
 #include "modules/registry/register_file_routes.hpp"
 #include "modules/registry/resident_routes.hpp"
@@ -31,6 +33,7 @@ struct App::Impl {
     std::unique_ptr<registry::RegistryService> registry;
     std::unique_ptr<registry::ResidentService> residents;
     std::unique_ptr<registry::ImportJobs> imports;
+    std::unique_ptr<registry::AssignmentService> assignments;
     std::unique_ptr<accounts::AccountsService> accounts;
     http::Router router;
     std::unique_ptr<http::Pipeline> pipeline;
@@ -147,6 +150,8 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     registry::RegisterResidentRoutes(s.router, *s.residents);
     s.imports = std::make_unique<registry::ImportJobs>(*s.residents, clock);
     registry::RegisterFileRoutes(s.router, *s.residents, *s.imports, *s.db, clock);
+    s.assignments = std::make_unique<registry::AssignmentService>(*s.db, clock, *s.registry);
+    registry::RegisterAssignmentRoutes(s.router, *s.assignments);
 
     s.pipeline = std::make_unique<http::Pipeline>(s.router, accounts::MakeAuthenticator(*s.accounts), s.metrics,
                                                   http::PipelineOptions{config.access_log});

@@ -379,8 +379,8 @@ asio::awaitable<void> Server::Impl::Serve(Connection& conn) {
         {
             // File uploads declare a larger limit on their route; everything else keeps the default.
             // Look the route up only for a body that could need it (chunked, or over the default).
-            auto length = parser.content_length();
-            const bool may_need_more = !parser.is_done() && (!length || *length > options.body_limit);
+            auto declared = parser.content_length();
+            const bool may_need_more = !parser.is_done() && (!declared || *declared > options.body_limit);
             if (largest_route_body_limit > options.body_limit && may_need_more) {
                 std::string_view target(parser.get().target().data(), parser.get().target().size());
                 if (auto limit = pipeline.BodyLimitFor(method, target.substr(0, target.find('?')))) {
