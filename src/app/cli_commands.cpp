@@ -16,6 +16,7 @@
 #include "core/field_crypto.hpp"
 #include "modules/ledger/progress.hpp"
 #include "modules/ledger/table_writer.hpp"
+#include "modules/registry/assignment_service.hpp"
 #include "modules/registry/register_files.hpp"
 #include "modules/registry/resident_service.hpp"
 #include "modules/registry/service.hpp"
@@ -30,6 +31,7 @@ struct Services {
     std::unique_ptr<FieldCrypto> crypto;
     std::unique_ptr<registry::RegistryService> registry;
     std::unique_ptr<registry::ResidentService> residents;
+    std::unique_ptr<registry::AssignmentService> assignments;
     std::unique_ptr<accounts::AccountsService> accounts;
 };
 
@@ -39,6 +41,7 @@ Result<Services> OpenServices(const Config& config, const Clock& clock) {
     s.registry = std::make_unique<registry::RegistryService>(*s.db, clock);
     LINLI_ASSIGN_OR_RETURN(s.crypto, FieldCrypto::OpenKeyFile(config.key_file));
     LINLI_ASSIGN_OR_RETURN(s.residents, MakeResidentService(config, *s.db, clock, *s.crypto, *s.registry));
+    s.assignments = std::make_unique<registry::AssignmentService>(*s.db, clock, *s.registry);
     accounts::AccountsOptions options;
     options.cost =
         config.password_cost == "minimum" ? accounts::PasswordCost::Minimum() : accounts::PasswordCost::Interactive();
@@ -92,7 +95,7 @@ Result<void> RunMigrate(const Config& config) {
 
 Result<void> RunDemo(const Config& config, const Clock& clock) {
     LINLI_ASSIGN_OR_RETURN(auto s, OpenServices(config, clock));
-    LINLI_ASSIGN_OR_RETURN(auto summary, LoadDemo(*s.accounts, *s.registry, *s.residents, &std::cout));
+    LINLI_ASSIGN_OR_RETURN(auto summary, LoadDemo(*s.accounts, *s.registry, *s.residents, *s.assignments, &std::cout));
     PrintDemoSummary(summary, std::cout);
     s.db->Close();
     return {};

@@ -6,6 +6,7 @@
 #include "modules/accounts/service.hpp"
 #include "app/demo_city.hpp"
 #include "core/paging.hpp"
+#include "modules/registry/assignment_service.hpp"
 #include "modules/registry/resident_service.hpp"
 #include "modules/registry/service.hpp"
 
@@ -52,10 +53,40 @@ Result<int64_t> ChildNamed(registry::RegistryService& registry, const Actor& sys
     return NotFound("demo: no node " + name + " under " + std::to_string(parent));
 }
 
+/// The demo's grid workers, building head and household-link leader, assigned as the reports
+/// describe (a link leader looks after about 20 neighbouring households). The other grids and
+/// buildings stay uncovered on purpose: the coverage report then has gaps to show.
+Result<void> AssignCarers(registry::AssignmentService& assignments, registry::RegistryService& registry,
+                          const Actor& system, const RequestInfo& info, const std::map<std::string, int64_t>& nodes,
+                          const std::map<std::string, int64_t>& users) {
+    auto assign = [&](registry::CareRole role, const char* user, std::vector<int64_t> node_ids) -> Result<void> {
+        registry::NewAssignment a;
+        a.role = role;
+        a.user_id = users.at(user);
+        a.node_ids = std::move(node_ids);
+        LINLI_TRY(assignments.Assign(system, a, info));
+        return {};
+    };
+    LINLI_TRY(assign(registry::CareRole::kGridWorker, "grid_qhj_01", {nodes.at("qhj/1")}));
+    LINLI_TRY(assign(registry::CareRole::kGridWorker, "grid_lt_01", {nodes.at("lt/1")}));
+    LINLI_TRY(assign(registry::CareRole::kBuildingHead, "head_qhj_b1", {nodes.at("qhj/1/1")}));
+    registry::NodeQuery households;
+    households.parent_id = nodes.at("qhj/1/1/1");
+    households.sort = registry::NodeSort::kIdAsc;
+    households.limit = 20;
+    LINLI_ASSIGN_OR_RETURN(auto page, registry.List(system, households));
+    std::vector<int64_t> ids;
+    for (const auto& h : page.items) {
+        ids.push_back(h.id);
+    }
+    return assign(registry::CareRole::kLinkLeader, "link_qhj_u1", ids);
+}
+
 }  // namespace
 
 Result<DemoSummary> LoadDemo(accounts::AccountsService& accounts, registry::RegistryService& registry,
-                             registry::ResidentService& residents, std::ostream* progress) {
+                             registry::ResidentService& residents, registry::AssignmentService& assignments,
+                             std::ostream* progress) {
     Actor system = accounts::AccountsService::SystemActor("demo");
     RequestInfo info{"demo", "local"};
     DemoSummary summary;
@@ -112,6 +143,7 @@ Result<DemoSummary> LoadDemo(accounts::AccountsService& accounts, registry::Regi
     LINLI_ASSIGN_OR_RETURN(nodes["qhj/1/1/1/101"], ChildNamed(registry, system, nodes["qhj/1/1/1"], "101"));
 
     // Accounts last, admin at the very end, so an interrupted load is redone next time.
+    std::map<std::string, int64_t> user_ids;
     for (auto it = std::rbegin(kAccounts); it != std::rend(kAccounts); ++it) {
         accounts::NewUser user;
         user.username = it->username;
@@ -121,10 +153,18 @@ Result<DemoSummary> LoadDemo(accounts::AccountsService& accounts, registry::Regi
         if (it->scope_key != nullptr) {
             user.scope_node_ids = {nodes.at(it->scope_key)};
         }
+        if (std::string_view(it->username) == "admin") {
+            // The people who look after people, before the admin marks the demo as loaded.
+            LINLI_TRY(AssignCarers(assignments, registry, system, info, nodes, user_ids));
+        }
         auto created = accounts.CreateUser(system, user, info);
-        if (!created && created.error().code != ErrorCode::kConflict) {
+        if (!created && created.error().code == ErrorCode::kConflict) {
+            created = accounts.GetUserByUsername(system, it->username);  // left by an interrupted load
+        }
+        if (!created) {
             return created.error();
         }
+        user_ids[it->username] = created->id;
     }
     summary.created = true;
     return summary;

@@ -14,6 +14,7 @@ class AccountsService;
 namespace linli::registry {
 class RegistryService;
 class ResidentService;
+class AssignmentService;
 }
 
 namespace linli::app {
@@ -36,7 +37,8 @@ struct DemoSummary {
 
 /// `progress`, when set, is told each community's name as its people are loaded.
 Result<DemoSummary> LoadDemo(accounts::AccountsService& accounts, registry::RegistryService& registry,
-                             registry::ResidentService& residents, std::ostream* progress = nullptr);
+                             registry::ResidentService& residents, registry::AssignmentService& assignments,
+                             std::ostream* progress = nullptr);
 void PrintDemoSummary(const DemoSummary& summary, std::ostream& out);
 
 }  // namespace linli::app
