@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/field_crypto.hpp"
 #include "core/id_number.hpp"
+#include "support/route_call.hpp"
 #include "support/test_database.hpp"
 
 namespace linli::registry {
@@ -50,22 +51,9 @@ protected:
         id_ = first17 + id_number::CheckCharacter(first17);
     }
 
-    http::Response Call(const Actor& actor, Method method, const std::string& path, std::string body = {},
+    http::Response Call(const Actor& actor, http::Method method, const std::string& path, std::string body = {},
                         std::vector<std::pair<std::string, std::string>> query = {}) {
-        auto match = router_.Find(method, path);
-        EXPECT_TRUE(match) << path;
-        http::Request req;
-        req.method = method;
-        req.path = path;
-        req.query = std::move(query);
-        req.body = std::move(body);
-        if (!req.body.empty()) {
-            req.headers.emplace_back("content-type", "application/json");
-        }
-        req.path_params = match->params;
-        req.actor = actor;
-        auto result = match->route->handler(req);
-        return result ? *result : http::ErrorResponse(result.error());
+        return linli::testing::CallRoute(router_, actor, method, path, std::move(body), std::move(query));
     }
 
     static boost::json::object Json(const http::Response& r) { return boost::json::parse(r.body).as_object(); }
