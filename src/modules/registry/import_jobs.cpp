@@ -1,5 +1,7 @@
 #include "modules/registry/import_jobs.hpp"
 
+#include <atomic>
+
 #include "core/crypto.hpp"
 #include "modules/registry/register_files.hpp"
 #include "modules/registry/resident_service.hpp"
@@ -13,18 +15,19 @@ constexpr int64_t kKeepSeconds = 3600;
 struct ImportJobs::Job {
     mutable std::mutex mu;
     ImportStatus status;
+    std::atomic<bool> thread_done{false};  // Run() has returned: its thread can be joined at once
 };
 
 ImportJobs::ImportJobs(ResidentService& residents, const Clock& clock) : residents_(residents), clock_(clock) {}
 
 ImportJobs::~ImportJobs() {
-    std::vector<std::thread> threads;
+    decltype(threads_) threads;
     {
         std::lock_guard lock(mu_);
         threads.swap(threads_);
     }
-    for (auto& t : threads) {
-        t.join();
+    for (auto& [job, thread] : threads) {
+        thread.join();
     }
 }
 
@@ -37,13 +40,19 @@ std::string ImportJobs::Start(const Actor& actor, int64_t target_node_id, bool s
     job->status.started_at = clock_.Now();
     std::lock_guard lock(mu_);
     ForgetOld();
+    JoinFinished();
     jobs_[job->status.id] = job;
-    threads_.emplace_back(&ImportJobs::Run, this, job, actor, target_node_id, skip_invalid, std::move(file), info);
+    threads_.emplace_back(job, std::thread(&ImportJobs::Run, this, job, actor, target_node_id, skip_invalid,
+                                           std::move(file), info));
     return job->status.id;
 }
 
 void ImportJobs::Run(std::shared_ptr<Job> job, Actor actor, int64_t target, bool skip_invalid, std::string file,
                      RequestInfo info) {
+    struct MarkDone {
+        Job& job;
+        ~MarkDone() { job.thread_done.store(true); }
+    } mark_done{*job};
     auto fail = [&](Error e) {
         std::lock_guard lock(job->mu);
         job->status.phase = "failed";
@@ -99,6 +108,17 @@ Result<ImportStatus> ImportJobs::Get(const Actor& actor, const std::string& id) 
         return NotFound("no such import");
     }
     return job->status;
+}
+
+void ImportJobs::JoinFinished() {
+    for (auto it = threads_.begin(); it != threads_.end();) {
+        if (it->first->thread_done.load()) {
+            it->second.join();
+            it = threads_.erase(it);
+        } else {
+            ++it;
+        }
+    }
 }
 
 void ImportJobs::ForgetOld() {

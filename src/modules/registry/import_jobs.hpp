@@ -48,13 +48,15 @@ private:
     struct Job;
     void Run(std::shared_ptr<Job> job, Actor actor, int64_t target, bool skip_invalid, std::string file,
              RequestInfo info);
-    void ForgetOld();  // REQUIRES: mu_ held
+    void ForgetOld();    // REQUIRES: mu_ held
+    void JoinFinished();  // REQUIRES: mu_ held
 
     ResidentService& residents_;
     const Clock& clock_;
     mutable std::mutex mu_;
     std::map<std::string, std::shared_ptr<Job>> jobs_;
-    std::vector<std::thread> threads_;
+    /// Running (or just finished) imports; finished ones are joined when the next one starts.
+    std::vector<std::pair<std::shared_ptr<Job>, std::thread>> threads_;
 };
 
 }  // namespace linli::registry
