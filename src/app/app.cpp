@@ -149,8 +149,8 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     registry::RegisterRoutes(s.router, *s.registry);
     registry::RegisterResidentRoutes(s.router, *s.residents);
     s.imports = std::make_unique<registry::ImportJobs>(*s.residents, clock);
-    registry::RegisterFileRoutes(s.router, *s.residents, *s.imports, *s.db, clock);
     s.assignments = std::make_unique<registry::AssignmentService>(*s.db, clock, *s.registry);
+    registry::RegisterFileRoutes(s.router, *s.residents, *s.assignments, *s.imports, *s.db, clock);
     registry::RegisterAssignmentRoutes(s.router, *s.assignments);
 
     s.pipeline = std::make_unique<http::Pipeline>(s.router, accounts::MakeAuthenticator(*s.accounts), s.metrics,

@@ -150,8 +150,12 @@ Result<void> RunImport(const Config& config, const Clock& clock, const ImportArg
     bar.Finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!summary.errors.empty()) {
+        // The rejected rows with their cells as given and the reasons: fix it and import it again.
         std::string report = args.errors_file.empty() ? args.file + ".errors.csv" : args.errors_file;
-        LINLI_TRY(WriteWholeFile(report, ledger::WriteCsv(registry::ErrorReport(summary.errors))));
+        const auto report_format = report.ends_with(".xlsx") ? registry::FileFormat::kXlsx : registry::FileFormat::kCsv;
+        LINLI_ASSIGN_OR_RETURN(auto report_bytes, registry::WriteLedger(registry::ErrorReport(file, summary.errors),
+                                                                        report_format, "错误报告"));
+        LINLI_TRY(WriteWholeFile(report, report_bytes));
         std::cerr << "import: " << summary.errors.size() << " problem(s); report written to " << report << "\n";
         for (size_t i = 0; i < summary.errors.size() && i < 10; ++i) {
             const auto& e = summary.errors[i];
@@ -170,8 +174,8 @@ Result<void> RunImport(const Config& config, const Clock& clock, const ImportArg
 }
 
 Result<void> RunExport(const Config& config, const Clock& clock, const ExportArgs& args) {
-    if (args.what != "residents") {
-        return InvalidArgument("what", "can export: residents");
+    if (args.what != "residents" && args.what != "households") {
+        return InvalidArgument("what", "can export: residents, households");
     }
     std::string format = args.format;
     if (format.empty()) {
@@ -180,16 +184,29 @@ Result<void> RunExport(const Config& config, const Clock& clock, const ExportArg
     if (format != "csv" && format != "xlsx") {
         return InvalidArgument("format", "format must be csv or xlsx");
     }
+    if (args.reason && !args.reveal) {
+        return InvalidArgument("reveal", "--reason is only read with --reveal");
+    }
+    registry::ExportOptions options;
+    options.format = format == "xlsx" ? registry::FileFormat::kXlsx : registry::FileFormat::kCsv;
+    if (args.reveal) {
+        options.reveal_reason = args.reason.value_or("");
+    }
     LINLI_ASSIGN_OR_RETURN(auto s, OpenServices(config, clock));
-    registry::ResidentQuery query;
-    query.under_node_id = args.under;
-    LINLI_ASSIGN_OR_RETURN(auto bytes,
-                           registry::ExportResidents(*s.residents, *s.db, accounts::AccountsService::SystemActor(),
-                                                     query, format == "xlsx" ? registry::FileFormat::kXlsx
-                                                                             : registry::FileFormat::kCsv,
-                                                     CliInfo(), clock.Now()));
+    const auto actor = accounts::AccountsService::SystemActor();
+    std::string bytes;
+    if (args.what == "households") {
+        LINLI_ASSIGN_OR_RETURN(bytes, registry::ExportHouseholds(*s.residents, *s.assignments, *s.db, actor, args.under,
+                                                                 options, CliInfo(), clock.Now()));
+    } else {
+        registry::ResidentQuery query;
+        query.under_node_id = args.under;
+        LINLI_ASSIGN_OR_RETURN(
+            bytes, registry::ExportResidents(*s.residents, *s.db, actor, query, options, CliInfo(), clock.Now()));
+    }
     LINLI_TRY(WriteWholeFile(args.out, bytes));
-    std::cout << "exported residents (masked) to " << args.out << "\n";
+    std::cout << "exported " << args.what << (args.reveal ? " (revealed, audited)" : " (masked)") << " to " << args.out
+              << "\n";
     s.db->Close();
     return {};
 }

@@ -29,19 +29,22 @@ struct ImportArgs {
     std::string file;
     int64_t into = 0;          // a community or grid node id
     bool skip_invalid = false;
-    std::string errors_file;   // where the error report goes; default FILE.errors.csv
+    std::string errors_file;   // where the error report goes (.csv or .xlsx); default FILE.errors.csv
 };
 /// `linli import FILE --into NODE`: validates every row, imports all or nothing (or the good rows
 /// with --skip-invalid), shows a progress bar, writes the error report.
 Result<void> RunImport(const Config& config, const Clock& clock, const ImportArgs& args);
 
 struct ExportArgs {
-    std::string what = "residents";
+    std::string what = "residents";  // residents | households
     std::string out;
     std::optional<int64_t> under;  // only what lies under this node
     std::string format;            // csv | xlsx; default from the file name
+    bool reveal = false;           // ID numbers and phones in full; needs `reason`
+    std::optional<std::string> reason;
 };
-/// `linli export residents --out FILE`: a masked ledger, audited.
+/// `linli export residents|households --out FILE [--reveal --reason TEXT]`: a ledger, masked unless
+/// revealed with a reason, audited.
 Result<void> RunExport(const Config& config, const Clock& clock, const ExportArgs& args);
 
 Result<void> RunUserAdd(const Config& config, const Clock& clock, const UserAddArgs& args);

@@ -85,14 +85,17 @@ int main(int argc, char** argv) {
     import_cmd->add_option("--into", import_args.into, "the community or grid node id to import into")->required();
     import_cmd->add_flag("--skip-invalid", import_args.skip_invalid,
                          "import the good rows and report the bad ones (default: all or nothing)");
-    import_cmd->add_option("--errors", import_args.errors_file, "where to write the error report (CSV)");
+    import_cmd->add_option("--errors", import_args.errors_file,
+                           "where to write the error report (.csv or .xlsx): the rejected rows to fix and import again");
 
     linli::app::ExportArgs export_args;
-    auto* export_cmd = cli.add_subcommand("export", "Export a ledger (台账), masked, as CSV or XLSX");
-    export_cmd->add_option("WHAT", export_args.what, "residents")->required();
+    auto* export_cmd = cli.add_subcommand("export", "Export a ledger (台账), masked unless revealed, as CSV or XLSX");
+    export_cmd->add_option("WHAT", export_args.what, "residents or households")->required();
     export_cmd->add_option("--out", export_args.out, "file to write (.csv or .xlsx)")->required();
     export_cmd->add_option("--under", export_args.under, "only what lies under this territory node id");
     export_cmd->add_option("--format", export_args.format, "csv or xlsx (default: from --out)");
+    export_cmd->add_flag("--reveal", export_args.reveal, "ID numbers and phones in full (audited; needs --reason)");
+    export_cmd->add_option("--reason", export_args.reason, "why the full values are needed (2 to 200 characters)");
 
     auto* user = cli.add_subcommand("user", "Manage accounts");
     user->require_subcommand(1);

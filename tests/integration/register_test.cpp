@@ -68,11 +68,13 @@ TEST_F(Register, AFileWithABadRowImportsNothingAndReportsTheRowAndColumn) {
     EXPECT_EQ(first.at("column"), "id_number");
     EXPECT_EQ(grid.Get("/api/v1/residents/count").Json().at("count").as_int64(), 0);
 
-    // The error report downloads as CSV with the line and the Chinese column name.
+    // The error report downloads as CSV: the bad row as uploaded, then its line and the Chinese column name.
     auto report = grid.Get(std::string(status.at("error_report").as_string()));
     ASSERT_EQ(report.status, 200) << report.body;
-    EXPECT_NE(report.body.find("身份证号"), std::string::npos);
-    EXPECT_NE(report.body.find("\n3,身份证号,"), std::string::npos) << report.body;
+    EXPECT_NE(report.body.find("行号,错误列,错误说明,error\r\n"), std::string::npos) << report.body;
+    EXPECT_NE(report.body.find("李芳," + bad_id + ",,1号楼,1单元,102,户主,户籍,,3,身份证号,"), std::string::npos)
+        << report.body;
+    EXPECT_EQ(report.body.find("王建国"), std::string::npos);  // only the rejected row
 
     // With skip_invalid the good row goes in.
     status = Import(grid, grid_a, csv, /*skip_invalid=*/true);

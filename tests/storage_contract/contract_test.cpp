@@ -26,9 +26,9 @@ namespace linli {
 namespace {
 
 using storage::Conn;
-using storage::Param;
 using storage::Database;
 using storage::Dialect;
+using storage::Param;
 using storage::Row;
 using storage::Rows;
 using testing::Backend;
@@ -37,8 +37,9 @@ class BackendsEnvironment : public ::testing::Environment {
 public:
     void SetUp() override {
         if (testing::AvailableBackends().size() == 1) {
-            std::printf("storage contract: LINLI_TEST_PG_URL is not set, PostgreSQL is not tested "
-                        "(start one with scripts/pg-test-server)\n");
+            std::printf(
+                "storage contract: LINLI_TEST_PG_URL is not set, PostgreSQL is not tested "
+                "(start one with scripts/pg-test-server)\n");
         }
     }
 };
@@ -340,7 +341,8 @@ TEST_P(StorageContract, ExceptionReachesTheCallerAndRollsBackOnlyItsWrite) {
             caught = std::string(e.what()) == "boom";
         }
     });
-    jobs.push_back([&] { neighbour_ok = bool(db_->Write([](Conn& c) { return c.Exec("INSERT INTO throw_t VALUES (2)"); })); });
+    jobs.push_back(
+        [&] { neighbour_ok = bool(db_->Write([](Conn& c) { return c.Exec("INSERT INTO throw_t VALUES (2)"); })); });
     for (auto& f : RunTogether(std::move(jobs))) {
         f.get();
     }
@@ -350,6 +352,27 @@ TEST_P(StorageContract, ExceptionReachesTheCallerAndRollsBackOnlyItsWrite) {
     ASSERT_TRUE(ids);
     ASSERT_EQ(ids->size(), 1u);
     EXPECT_EQ((*ids)[0].Int(0), 2);
+}
+
+// A write alone in its batch runs without a savepoint (SQLite): its failure must still undo it all.
+TEST_P(StorageContract, ALoneWriteThatThrowsLeavesNothingAndTheNextOneCommits) {
+    MustExec(*db_, "CREATE TABLE lone_t (id BIGINT PRIMARY KEY)");
+    EXPECT_THROW((void)db_->Write([](Conn& c) -> Result<void> {
+        LINLI_TRY(c.Exec("INSERT INTO lone_t VALUES (1)"));
+        throw std::runtime_error("boom");
+    }),
+                 std::runtime_error);
+    auto failed = db_->Write([](Conn& c) -> Result<void> {
+        LINLI_TRY(c.Exec("INSERT INTO lone_t VALUES (2)"));
+        return Error{ErrorCode::kInvalidArgument, "changed my mind", "id"};
+    });
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().field, "id");
+    ASSERT_TRUE(db_->Write([](Conn& c) { return c.Exec("INSERT INTO lone_t VALUES (3)"); }));
+    auto ids = db_->Read([](Conn& c) { return c.Query("SELECT id FROM lone_t"); });
+    ASSERT_TRUE(ids);
+    ASSERT_EQ(ids->size(), 1u);
+    EXPECT_EQ((*ids)[0].Int(0), 3);
 }
 
 TEST_P(StorageContract, ReadSeesTheWriteThatJustReturned) {
@@ -427,7 +450,8 @@ TEST_P(StorageContract, MigrationsApplyOnce) {
     EXPECT_EQ(*storage::MigrateWith(*db_, next), 1);
     EXPECT_EQ(*db_->SchemaVersion(), 3);
 
-    auto recorded = db_->Read([](Conn& c) { return c.Query("SELECT version, name FROM schema_migrations ORDER BY version"); });
+    auto recorded =
+        db_->Read([](Conn& c) { return c.Query("SELECT version, name FROM schema_migrations ORDER BY version"); });
     ASSERT_TRUE(recorded);
     ASSERT_EQ(recorded->size(), 3u);
     EXPECT_EQ((*recorded)[2].Text(1), "0003_more");
@@ -590,7 +614,9 @@ TEST_P(StorageContract, CloseFinishesQueuedWritesThenRefusesNewOnes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageContract, ::testing::ValuesIn(testing::AvailableBackends()),
-                         [](const ::testing::TestParamInfo<Backend>& info) { return testing::BackendName(info.param); });
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                             return testing::BackendName(info.param);
+                         });
 
 }  // namespace
 }  // namespace linli

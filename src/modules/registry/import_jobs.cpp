@@ -15,6 +15,8 @@ constexpr int64_t kKeepSeconds = 3600;
 struct ImportJobs::Job {
     mutable std::mutex mu;
     ImportStatus status;
+    /// Built when the import is done, from the file's own rows: the file itself is not kept.
+    std::shared_ptr<const ledger::Table> report;
     std::atomic<bool> thread_done{false};  // Run() has returned: its thread can be joined at once
 };
 
@@ -42,8 +44,8 @@ std::string ImportJobs::Start(const Actor& actor, int64_t target_node_id, bool s
     ForgetOld();
     JoinFinished();
     jobs_[job->status.id] = job;
-    threads_.emplace_back(job, std::thread(&ImportJobs::Run, this, job, actor, target_node_id, skip_invalid,
-                                           std::move(file), info));
+    threads_.emplace_back(
+        job, std::thread(&ImportJobs::Run, this, job, actor, target_node_id, skip_invalid, std::move(file), info));
     return job->status.id;
 }
 
@@ -82,10 +84,15 @@ void ImportJobs::Run(std::shared_ptr<Job> job, Actor actor, int64_t target, bool
             fail(summary.error());
             return;
         }
+        // The rejected rows' cells are personal data going back to their uploader only: kept in
+        // memory with the job, never logged.
+        auto report = std::make_shared<const ledger::Table>(ErrorReport(*parsed, summary->errors));
+        *parsed = ResidentFile{};  // the cells are in the report now
         std::lock_guard lock(job->mu);
         job->status.phase = "done";
         job->status.done = job->status.total;
         job->status.summary = std::move(*summary);
+        job->report = std::move(report);
     } catch (const std::exception& e) {
         fail(Internal(std::string("import failed: ") + e.what()));
     }
@@ -108,6 +115,28 @@ Result<ImportStatus> ImportJobs::Get(const Actor& actor, const std::string& id) 
         return NotFound("no such import");
     }
     return job->status;
+}
+
+Result<std::shared_ptr<const ledger::Table>> ImportJobs::Report(const Actor& actor, const std::string& id) const {
+    std::shared_ptr<Job> job;
+    {
+        std::lock_guard lock(mu_);
+        auto it = jobs_.find(id);
+        if (it != jobs_.end()) {
+            job = it->second;
+        }
+    }
+    if (!job) {
+        return NotFound("no such import");
+    }
+    std::lock_guard lock(job->mu);
+    if (job->status.owner_user_id != actor.user_id && !actor.global()) {
+        return NotFound("no such import");
+    }
+    if (!job->report) {
+        return NotFound("the import has no error report (yet)");
+    }
+    return job->report;
 }
 
 void ImportJobs::JoinFinished() {

@@ -16,6 +16,7 @@
 #include "core/actor.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "modules/ledger/table.hpp"
 #include "modules/registry/resident_model.hpp"
 
 namespace linli::registry {
@@ -43,12 +44,16 @@ public:
                       const RequestInfo& info);
     /// The job's progress; 404 unless the caller started it or is an admin.
     Result<ImportStatus> Get(const Actor& actor, const std::string& id) const;
+    /// A finished import's rejected rows with their original cells and the reasons (ErrorReport in
+    /// register_files.hpp; no rows when none were rejected). 404 like Get, and while the import runs
+    /// or when it failed before validating rows (a bad file: its status says why).
+    Result<std::shared_ptr<const ledger::Table>> Report(const Actor& actor, const std::string& id) const;
 
 private:
     struct Job;
     void Run(std::shared_ptr<Job> job, Actor actor, int64_t target, bool skip_invalid, std::string file,
              RequestInfo info);
-    void ForgetOld();    // REQUIRES: mu_ held
+    void ForgetOld();     // REQUIRES: mu_ held
     void JoinFinished();  // REQUIRES: mu_ held
 
     ResidentService& residents_;

@@ -18,8 +18,8 @@ using http::Response;
 constexpr const char* kImports = "/api/v1/residents/imports";
 
 boost::json::object StatusJson(const ImportStatus& s) {
-    boost::json::object o{{"id", s.id}, {"phase", s.phase}, {"total", s.total}, {"done", s.done},
-                          {"started_at", s.started_at}};
+    boost::json::object o{
+        {"id", s.id}, {"phase", s.phase}, {"total", s.total}, {"done", s.done}, {"started_at", s.started_at}};
     if (s.summary) {
         o["result"] = {{"committed", s.summary->committed},
                        {"inserted", s.summary->inserted},
@@ -33,8 +33,9 @@ boost::json::object StatusJson(const ImportStatus& s) {
             first.push_back({{"line", e.line}, {"column", e.column}, {"message", e.message_zh + " / " + e.message_en}});
         }
         o["first_errors"] = std::move(first);
-        o["error_report"] = s.summary->errors.empty() ? boost::json::value(nullptr)
-                                                      : boost::json::value(std::string(kImports) + "/" + s.id + "/errors");
+        o["error_report"] = s.summary->errors.empty()
+                                ? boost::json::value(nullptr)
+                                : boost::json::value(std::string(kImports) + "/" + s.id + "/errors");
     }
     if (s.error) {
         o["error"] = {{"code", ErrorCodeName(s.error->code)}, {"message", s.error->message}, {"field", s.error->field}};
@@ -51,10 +52,35 @@ Response Download(std::string bytes, const std::string& content_type, const std:
     return r;
 }
 
+Response DownloadLedger(std::string bytes, FileFormat format, const std::string& stem) {
+    return format == FileFormat::kXlsx
+               ? Download(std::move(bytes), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          stem + ".xlsx")
+               : Download(std::move(bytes), "text/csv; charset=utf-8", stem + ".csv");
+}
+
+FileFormat FormatOf(const std::optional<std::string>& format) {
+    return format && *format == "xlsx" ? FileFormat::kXlsx : FileFormat::kCsv;
+}
+
+/// ?reveal=true&reason=... → the reason to hand to the export (which checks the role and the
+/// reason's length); a reason without reveal=true is a mistake worth telling.
+/// REQUIRES: both parameters were read from `query` and Finish() succeeded.
+Result<std::optional<std::string>> RevealReason(const std::optional<std::string>& reveal,
+                                                const std::optional<std::string>& reason) {
+    if (reveal && *reveal == "true") {
+        return std::optional<std::string>(reason.value_or(""));
+    }
+    if (reason) {
+        return InvalidArgument("reveal", "reason is only read with reveal=true");
+    }
+    return std::optional<std::string>();
+}
+
 }  // namespace
 
-void RegisterFileRoutes(http::Router& router, ResidentService& residents, ImportJobs& jobs, storage::Database& db,
-                        const Clock& clock) {
+void RegisterFileRoutes(http::Router& router, ResidentService& residents, AssignmentService& assignments,
+                        ImportJobs& jobs, storage::Database& db, const Clock& clock) {
     const auto writers =
         AccessRule::Roles({Role::kAdmin, Role::kSubdistrictLeader, Role::kCommunityStaff, Role::kGridWorker});
 
@@ -91,14 +117,16 @@ void RegisterFileRoutes(http::Router& router, ResidentService& residents, Import
     router.Add(
         Method::kGet, std::string(kImports) + "/{id}/errors", writers,
         [&jobs](Request& req) -> Result<Response> {
-            LINLI_ASSIGN_OR_RETURN(auto status, jobs.Get(req.caller(), req.path_params.at("id")));
-            if (!status.summary) {
-                return NotFound("the import has no error report (yet)");
-            }
-            return Download(ledger::WriteCsv(ErrorReport(status.summary->errors)), "text/csv; charset=utf-8",
-                            "import-errors-" + status.id + ".csv");
+            http::QueryReader query(req);
+            auto format = FormatOf(query.Enum("format", {"csv", "xlsx"}));
+            LINLI_TRY(query.Finish());
+            const std::string& id = req.path_params.at("id");
+            LINLI_ASSIGN_OR_RETURN(auto report, jobs.Report(req.caller(), id));
+            LINLI_ASSIGN_OR_RETURN(auto bytes, WriteLedger(*report, format, "错误报告"));
+            return DownloadLedger(std::move(bytes), format, "import-errors-" + id);
         },
-        "The import's rejected rows as CSV (行号, 列, 错误说明)");
+        "The import's rejected rows with their original cells and 行号, 错误列, 错误说明, error, as CSV or XLSX; "
+        "correct it and import it again");
 
     router.Add(
         Method::kGet, "/api/v1/residents/export", AccessRule::AnyUser(),
@@ -106,19 +134,41 @@ void RegisterFileRoutes(http::Router& router, ResidentService& residents, Import
             http::QueryReader query(req);
             auto format = query.Enum("format", {"csv", "xlsx"});
             auto node = query.Int("node_id", 1);
+            auto reveal = query.Enum("reveal", {"true", "false"});
+            auto reason = query.String("reason", {0, 1000});
             LINLI_TRY(query.Finish());
+            ExportOptions options;
+            options.format = FormatOf(format);
+            LINLI_ASSIGN_OR_RETURN(options.reveal_reason, RevealReason(reveal, reason));
             ResidentQuery filter;
             filter.under_node_id = node;
-            const bool xlsx = format && *format == "xlsx";
             LINLI_ASSIGN_OR_RETURN(auto bytes,
-                                   ExportResidents(residents, db, req.caller(), filter,
-                                                   xlsx ? FileFormat::kXlsx : FileFormat::kCsv,
+                                   ExportResidents(residents, db, req.caller(), filter, options,
                                                    RequestInfo{req.request_id, req.remote_addr}, clock.Now()));
-            return xlsx ? Download(std::move(bytes),
-                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "residents.xlsx")
-                        : Download(std::move(bytes), "text/csv; charset=utf-8", "residents.csv");
+            return DownloadLedger(std::move(bytes), options.format, "residents");
         },
-        "The residents ledger (台账) in the caller's scope, masked, as CSV or XLSX; audited");
+        "The residents ledger (台账) in the caller's scope, masked unless revealed with a reason, as CSV or XLSX; "
+        "audited");
+
+    router.Add(
+        Method::kGet, "/api/v1/households/export", AccessRule::AnyUser(),
+        [&residents, &assignments, &db, &clock](Request& req) -> Result<Response> {
+            http::QueryReader query(req);
+            auto format = query.Enum("format", {"csv", "xlsx"});
+            auto node = query.Int("node_id", 1);
+            auto reveal = query.Enum("reveal", {"true", "false"});
+            auto reason = query.String("reason", {0, 1000});
+            LINLI_TRY(query.Finish());
+            ExportOptions options;
+            options.format = FormatOf(format);
+            LINLI_ASSIGN_OR_RETURN(options.reveal_reason, RevealReason(reveal, reason));
+            LINLI_ASSIGN_OR_RETURN(auto bytes,
+                                   ExportHouseholds(residents, assignments, db, req.caller(), node, options,
+                                                    RequestInfo{req.request_id, req.remote_addr}, clock.Now()));
+            return DownloadLedger(std::move(bytes), options.format, "households");
+        },
+        "The households ledger (户台账) in the caller's scope: place, tenure, head, members, link leader, tags; "
+        "heads' phones masked unless revealed with a reason; audited");
 }
 
 }  // namespace linli::registry

@@ -295,4 +295,39 @@ std::string NormalizeBuildingName(std::string_view raw);
 /// "1" → "1单元"; others as given.
 std::string NormalizeUnitName(std::string_view raw);
 
+// ---- ledgers (exports) ------------------------------------------------------------------------
+
+/// The full personal data of one resident, for an export that reveals it.
+struct RevealedFields {
+    std::string id_number;
+    std::optional<std::string> phone;
+};
+
+/// One household as the households ledger (户台账) shows it.
+struct HouseholdLedgerRow {
+    int64_t id = 0;
+    std::string path;
+    std::string community_name;
+    std::string grid_name;
+    std::string building_name;
+    std::string unit_name;
+    std::string room;
+    std::optional<Tenure> tenure;
+    std::optional<std::string> head_name;   // none when nobody living there is the head
+    std::optional<std::string> head_phone;  // masked, or in full when the query reveals
+    int64_t members = 0;                    // current members
+    std::vector<std::string> tags;          // codes present on any current member (stored and computed), sorted
+};
+
+/// Which households a ledger page covers: those in the caller's scope, under `under_node_id` when
+/// given, after the cursor, in path order.
+struct HouseholdLedgerQuery {
+    std::optional<int64_t> under_node_id;  // 404 naming "node_id" when missing or out of scope
+    std::optional<std::string> cursor;
+    int limit = kMaxPageSize;
+    /// When set, heads' phones come in full: the caller must be allowed to reveal and this is
+    /// the stated reason (checked like ResidentService::Reveal).
+    std::optional<std::string> reveal_reason;
+};
+
 }  // namespace linli::registry

@@ -190,9 +190,12 @@ void AppendOrder(ResidentSort sort, const std::optional<ResidentKey>& after, std
     }
 }
 
-/// Runs `prefix` + "($1, ..), (..)" + `suffix` over `flat` (rows of `width` parameters): `kBatchRows`
-/// rows per statement, then the remainder one row per statement, so that only two statement shapes are
-/// ever prepared and cached. Returns every statement's rows, in order.
+/// Runs `prefix` + "($1, ..), (..)" + `suffix` over `flat` (rows of `width` parameters): on PostgreSQL
+/// `kBatchRows` rows per statement (one round trip each), then the remainder one row per statement, so
+/// that only two statement shapes are ever prepared and cached. On SQLite always one row per statement:
+/// there is no round trip to save, and a multi-row INSERT needs a statement journal (a copy of every
+/// page it touches, in case it fails half-way) that costs more than the statements it saves.
+/// Returns every statement's rows, in order.
 constexpr size_t kBatchRows = 100;
 
 Result<storage::Rows> InsertRows(Conn& conn, std::string_view prefix, std::string_view suffix, size_t width,
@@ -203,7 +206,8 @@ Result<storage::Rows> InsertRows(Conn& conn, std::string_view prefix, std::strin
         for (size_t r = 0; r < rows; ++r) {
             sql += r ? ", (" : "(";
             for (size_t c = 0; c < width; ++c) {
-                sql += (c ? ", $" : "$") + std::to_string(++n);
+                sql += c ? ", $" : "$";
+                sql += std::to_string(++n);
             }
             sql += ")";
         }
@@ -213,7 +217,7 @@ Result<storage::Rows> InsertRows(Conn& conn, std::string_view prefix, std::strin
     storage::Rows out;
     const size_t total = flat.size() / width;
     size_t done = 0;
-    if (total >= kBatchRows) {
+    if (conn.dialect() == storage::Dialect::kPostgres && total >= kBatchRows) {
         const std::string batch_sql = statement(kBatchRows);
         for (; done + kBatchRows <= total; done += kBatchRows) {
             LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(batch_sql, std::span<const Param>(flat.data() + done * width,
@@ -226,13 +230,56 @@ Result<storage::Rows> InsertRows(Conn& conn, std::string_view prefix, std::strin
     if (done < total) {
         const std::string one_sql = statement(1);
         for (; done < total; ++done) {
-            LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(one_sql, std::span<const Param>(flat.data() + done * width, width)));
+            LINLI_ASSIGN_OR_RETURN(auto rows,
+                                   conn.Query(one_sql, std::span<const Param>(flat.data() + done * width, width)));
             for (auto& row : rows) {
                 out.push_back(std::move(row));
             }
         }
     }
     return out;
+}
+
+/// Inserts rows like InsertRows and returns their new ids in row order. PostgreSQL: batches with
+/// RETURNING, matched back to rows by `key_column` (parameter `key_index` of each row), a text column
+/// unique among the rows (PostgreSQL does not promise RETURNING's order). SQLite: one row per statement and
+/// last_insert_rowid(), because SQLite runs RETURNING as a trigger, and a statement with a trigger keeps a statement
+/// journal.
+Result<std::vector<int64_t>> InsertReturningIds(Conn& conn, std::string_view prefix, size_t width,
+                                                const std::vector<Param>& flat, std::string_view key_column,
+                                                size_t key_index) {
+    const size_t total = flat.size() / width;
+    std::vector<int64_t> ids(total, 0);
+    if (conn.dialect() == storage::Dialect::kSqlite) {
+        std::string sql(prefix);
+        sql += "(";
+        for (size_t c = 0; c < width; ++c) {
+            sql += c ? ", $" : "$";
+            sql += std::to_string(c + 1);
+        }
+        sql += ")";
+        for (size_t r = 0; r < total; ++r) {
+            LINLI_TRY(conn.Exec(sql, std::span<const Param>(flat.data() + r * width, width)));
+            LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT last_insert_rowid()"));
+            ids[r] = rows.at(0).Int(0);
+        }
+        return ids;
+    }
+    std::unordered_map<std::string_view, size_t> row_of;
+    row_of.reserve(total);
+    for (size_t r = 0; r < total; ++r) {
+        row_of.emplace(std::get<std::string>(flat[r * width + key_index].value), r);
+    }
+    LINLI_ASSIGN_OR_RETURN(auto returned,
+                           InsertRows(conn, prefix, " RETURNING id, " + std::string(key_column), width, flat));
+    for (const auto& row : returned) {
+        auto it = row_of.find(row.Text(1));
+        if (it == row_of.end()) {
+            throw storage::DatabaseError("INSERT ... RETURNING gave back a key it was not given");
+        }
+        ids[it->second] = row.Int(0);
+    }
+    return ids;
 }
 
 TagDefinition TagFromRow(const Row& row) {
@@ -279,11 +326,12 @@ Result<void> ResidentRepository::UpsertBuildingDetails(Conn& conn, int64_t build
     if (in.unit_count) {
         units = *in.unit_count;
     }
-    LINLI_TRY(conn.Exec("INSERT INTO building_details (node_id, building_kind, address, floors, unit_count, updated_at) "
-                        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (node_id) DO UPDATE SET "
-                        "building_kind = excluded.building_kind, address = excluded.address, "
-                        "floors = excluded.floors, unit_count = excluded.unit_count, updated_at = excluded.updated_at",
-                        {building_id, NameOf(kBuildingKinds, in.kind), in.address, floors, units, now}));
+    LINLI_TRY(
+        conn.Exec("INSERT INTO building_details (node_id, building_kind, address, floors, unit_count, updated_at) "
+                  "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (node_id) DO UPDATE SET "
+                  "building_kind = excluded.building_kind, address = excluded.address, "
+                  "floors = excluded.floors, unit_count = excluded.unit_count, updated_at = excluded.updated_at",
+                  {building_id, NameOf(kBuildingKinds, in.kind), in.address, floors, units, now}));
     return {};
 }
 
@@ -297,9 +345,10 @@ Result<std::optional<Tenure>> ResidentRepository::FindTenure(Conn& conn, int64_t
 }
 
 Result<void> ResidentRepository::UpsertTenure(Conn& conn, int64_t household_id, Tenure tenure, int64_t now) const {
-    LINLI_TRY(conn.Exec("INSERT INTO household_details (node_id, tenure, updated_at) VALUES ($1, $2, $3) "
-                        "ON CONFLICT (node_id) DO UPDATE SET tenure = excluded.tenure, updated_at = excluded.updated_at",
-                        {household_id, NameOf(kTenures, tenure), now}));
+    LINLI_TRY(
+        conn.Exec("INSERT INTO household_details (node_id, tenure, updated_at) VALUES ($1, $2, $3) "
+                  "ON CONFLICT (node_id) DO UPDATE SET tenure = excluded.tenure, updated_at = excluded.updated_at",
+                  {household_id, NameOf(kTenures, tenure), now}));
     return {};
 }
 
@@ -466,9 +515,10 @@ Result<void> ResidentRepository::UpdateName(Conn& conn, int64_t id, std::string_
 Result<void> ResidentRepository::UpdatePhone(Conn& conn, int64_t id, const std::optional<std::string>& enc,
                                              const std::optional<std::string>& hash,
                                              const std::optional<std::string>& masked, int64_t now) const {
-    LINLI_TRY(conn.Exec("UPDATE residents SET phone_enc = $1, phone_hash = $2, phone_masked = $3, updated_at = $4 "
-                        "WHERE id = $5",
-                        {enc, hash, masked, now, id}));
+    LINLI_TRY(
+        conn.Exec("UPDATE residents SET phone_enc = $1, phone_hash = $2, phone_masked = $3, updated_at = $4 "
+                  "WHERE id = $5",
+                  {enc, hash, masked, now, id}));
     return {};
 }
 
@@ -485,9 +535,10 @@ Result<void> ResidentRepository::UpdateNote(Conn& conn, int64_t id, std::string_
 Result<void> ResidentRepository::UpdatePlace(Conn& conn, int64_t id, std::optional<int64_t> household_id,
                                              const std::optional<std::string>& scope_path,
                                              std::optional<int64_t> community_id, int64_t now) const {
-    LINLI_TRY(conn.Exec("UPDATE residents SET household_id = $1, scope_path = $2, community_id = $3, updated_at = $4 "
-                        "WHERE id = $5",
-                        {household_id, scope_path, community_id, now, id}));
+    LINLI_TRY(
+        conn.Exec("UPDATE residents SET household_id = $1, scope_path = $2, community_id = $3, updated_at = $4 "
+                  "WHERE id = $5",
+                  {household_id, scope_path, community_id, now, id}));
     return {};
 }
 
@@ -504,9 +555,10 @@ Result<void> ResidentRepository::ReplaceTags(Conn& conn, int64_t id, const std::
 Result<void> ResidentRepository::OpenResidency(Conn& conn, int64_t resident_id, int64_t household_id,
                                                std::string_view relation, std::string_view moved_in,
                                                int64_t now) const {
-    LINLI_TRY(conn.Exec("INSERT INTO residencies (resident_id, household_id, relation_to_head, moved_in, created_at) "
-                        "VALUES ($1, $2, $3, $4, $5)",
-                        {resident_id, household_id, relation, moved_in, now}));
+    LINLI_TRY(
+        conn.Exec("INSERT INTO residencies (resident_id, household_id, relation_to_head, moved_in, created_at) "
+                  "VALUES ($1, $2, $3, $4, $5)",
+                  {resident_id, household_id, relation, moved_in, now}));
     return {};
 }
 
@@ -538,52 +590,51 @@ Result<std::vector<Residency>> ResidentRepository::Residencies(Conn& conn, int64
 
 // ---- bulk writes ----------------------------------------------------------------------------------
 
-Result<std::vector<int64_t>> ResidentRepository::InsertPlaces(Conn& conn, const std::vector<PlaceInsert>& rows,
-                                                              int64_t now) const {
-    std::vector<int64_t> ids(rows.size(), 0);
-    if (rows.empty()) {
+Result<std::vector<int64_t>> ResidentRepository::ReserveNodeIds(Conn& conn, size_t n) const {
+    std::vector<int64_t> ids;
+    ids.reserve(n);
+    if (n == 0) {
         return ids;
     }
+    if (conn.dialect() == storage::Dialect::kPostgres) {
+        // The identity column's sequence hands out ids no other transaction will get.
+        LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT nextval(pg_get_serial_sequence('territory_nodes', 'id')) "
+                                                     "FROM generate_series(1, $1)",
+                                                     {static_cast<int64_t>(n)}));
+        for (const auto& row : rows) {
+            ids.push_back(row.Int(0));
+        }
+        return ids;
+    }
+    // SQLite has one writer, and this runs inside its transaction: the ids after the largest are free.
+    LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT COALESCE(MAX(id), 0) FROM territory_nodes"));
+    const int64_t last = rows.at(0).Int(0);
+    for (size_t i = 1; i <= n; ++i) {
+        ids.push_back(last + static_cast<int64_t>(i));
+    }
+    return ids;
+}
+
+Result<void> ResidentRepository::InsertPlaces(Conn& conn, const std::vector<PlaceInsert>& rows, int64_t now) const {
     std::vector<Param> flat;
-    flat.reserve(rows.size() * 8);
-    std::unordered_map<std::string, size_t> index;
-    index.reserve(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-        const auto& r = rows[i];
+    flat.reserve(rows.size() * 9);
+    for (const auto& r : rows) {
+        flat.emplace_back(r.id);
         flat.emplace_back(r.parent_id);
         flat.emplace_back(NodeKindName(r.kind));
         flat.emplace_back(r.name);
-        flat.emplace_back(r.provisional_path);
+        flat.emplace_back(r.path);
         flat.emplace_back(r.depth);
         flat.emplace_back(r.community_id);
         flat.emplace_back(now);
         flat.emplace_back(now);
-        index.emplace(r.provisional_path, i);
     }
-    LINLI_ASSIGN_OR_RETURN(auto returned, InsertRows(conn,
-                                                     "INSERT INTO territory_nodes (parent_id, kind, name, path, depth, "
-                                                     "community_id, created_at, updated_at) VALUES ",
-                                                     " RETURNING id, path", 8, flat));
-    int64_t min_id = INT64_MAX, max_id = 0;
-    for (const auto& row : returned) {
-        auto it = index.find(row.Text(1));
-        if (it == index.end()) {
-            throw storage::DatabaseError("INSERT ... RETURNING gave back a path it was not given");
-        }
-        ids[it->second] = row.Int(0);
-        min_id = std::min(min_id, row.Int(0));
-        max_id = std::max(max_id, row.Int(0));
-    }
-    // Every provisional path shares the prefix, so [prefix, prefix with '-' → '.') holds exactly ours.
-    const std::string& prefix_source = rows.front().provisional_path;
-    std::string prefix = prefix_source.substr(0, prefix_source.rfind('-') + 1);
-    std::string bound = prefix;
-    bound.back() = '.';
-    LINLI_TRY(conn.Exec("UPDATE territory_nodes SET path = (SELECT p.path FROM territory_nodes p "
-                        "WHERE p.id = territory_nodes.parent_id) || CAST(id AS TEXT) || '/' "
-                        "WHERE id >= $1 AND id <= $2 AND path >= $3 AND path < $4",
-                        {min_id, max_id, prefix, bound}));
-    return ids;
+    LINLI_TRY(
+        InsertRows(conn,
+                   "INSERT INTO territory_nodes (id, parent_id, kind, name, path, depth, community_id, created_at, "
+                   "updated_at) VALUES ",
+                   "", 9, flat));
+    return {};
 }
 
 Result<void> ResidentRepository::UpsertTenures(Conn& conn, const std::vector<std::pair<int64_t, Tenure>>& rows,
@@ -595,9 +646,9 @@ Result<void> ResidentRepository::UpsertTenures(Conn& conn, const std::vector<std
         flat.emplace_back(NameOf(kTenures, tenure));
         flat.emplace_back(now);
     }
-    LINLI_TRY(InsertRows(conn, "INSERT INTO household_details (node_id, tenure, updated_at) VALUES ",
-                         " ON CONFLICT (node_id) DO UPDATE SET tenure = excluded.tenure, updated_at = excluded.updated_at",
-                         3, flat));
+    LINLI_TRY(InsertRows(
+        conn, "INSERT INTO household_details (node_id, tenure, updated_at) VALUES ",
+        " ON CONFLICT (node_id) DO UPDATE SET tenure = excluded.tenure, updated_at = excluded.updated_at", 3, flat));
     return {};
 }
 
@@ -605,34 +656,31 @@ Result<std::vector<int64_t>> ResidentRepository::InsertMany(Conn& conn, const st
     constexpr size_t kWidth = 17;
     std::vector<Param> flat;
     flat.reserve(rows.size() * kWidth);
-    std::unordered_map<std::string_view, size_t> index;
-    index.reserve(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-        const auto& r = rows[i];
-        for (Param p : {Param(r.name), Param(r.id_enc), Param(r.id_hash), Param(r.last4_hash), Param(r.id_masked),
-                        Param(r.phone_enc), Param(r.phone_hash), Param(r.phone_masked), Param(r.birth_date),
-                        Param(r.sex), Param(r.hukou), Param(r.household_id), Param(r.scope_path),
-                        Param(r.community_id), Param(r.note), Param(r.now), Param(r.now)}) {
-            flat.push_back(std::move(p));
-        }
-        index.emplace(r.id_hash, i);
+    for (const auto& r : rows) {
+        flat.emplace_back(r.name);
+        flat.emplace_back(r.id_enc);
+        flat.emplace_back(r.id_hash);
+        flat.emplace_back(r.last4_hash);
+        flat.emplace_back(r.id_masked);
+        flat.emplace_back(r.phone_enc);
+        flat.emplace_back(r.phone_hash);
+        flat.emplace_back(r.phone_masked);
+        flat.emplace_back(r.birth_date);
+        flat.emplace_back(r.sex);
+        flat.emplace_back(r.hukou);
+        flat.emplace_back(r.household_id);
+        flat.emplace_back(r.scope_path);
+        flat.emplace_back(r.community_id);
+        flat.emplace_back(r.note);
+        flat.emplace_back(r.now);
+        flat.emplace_back(r.now);
     }
-    LINLI_ASSIGN_OR_RETURN(
-        auto returned,
-        InsertRows(conn,
-                   "INSERT INTO residents (name, id_number_enc, id_number_hash, id_last4_hash, id_number_masked, "
-                   "phone_enc, phone_hash, phone_masked, birth_date, sex, hukou, household_id, scope_path, "
-                   "community_id, note, created_at, updated_at) VALUES ",
-                   " RETURNING id, id_number_hash", kWidth, flat));
-    std::vector<int64_t> ids(rows.size(), 0);
-    for (const auto& row : returned) {
-        auto it = index.find(row.Text(1));
-        if (it == index.end()) {
-            throw storage::DatabaseError("INSERT ... RETURNING gave back a hash it was not given");
-        }
-        ids[it->second] = row.Int(0);
-    }
-    return ids;
+    return InsertReturningIds(
+        conn,
+        "INSERT INTO residents (name, id_number_enc, id_number_hash, id_last4_hash, id_number_masked, "
+        "phone_enc, phone_hash, phone_masked, birth_date, sex, hukou, household_id, scope_path, "
+        "community_id, note, created_at, updated_at) VALUES ",
+        kWidth, flat, "id_number_hash", 2);
 }
 
 Result<void> ResidentRepository::InsertResidencies(Conn& conn, const std::vector<ResidencyInsert>& rows,
@@ -662,7 +710,8 @@ Result<void> ResidentRepository::InsertTags(Conn& conn, const std::vector<TagRow
         flat.emplace_back(r.detail);
         flat.emplace_back(now);
     }
-    LINLI_TRY(InsertRows(conn, "INSERT INTO resident_tags (resident_id, tag, detail, created_at) VALUES ", "", 4, flat));
+    LINLI_TRY(
+        InsertRows(conn, "INSERT INTO resident_tags (resident_id, tag, detail, created_at) VALUES ", "", 4, flat));
     return {};
 }
 
@@ -701,6 +750,131 @@ Result<std::vector<TagDefinition>> ResidentRepository::AllTagDefinitions(Conn& c
 Result<bool> ResidentRepository::TagCodeExists(Conn& conn, std::string_view code) const {
     LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT 1 FROM tag_definitions WHERE code = $1 LIMIT 1", {code}));
     return !rows.empty();
+}
+
+// ---- ledgers (exports) -----------------------------------------------------------------------------
+
+Result<std::unordered_map<int64_t, SealedFields>> ResidentRepository::FindSealedVisibleMany(
+    Conn& conn, const Actor& actor, const std::vector<int64_t>& ids) const {
+    // Fixed-size chunks (the last one padded with a repeat) so one statement shape per scope is prepared.
+    constexpr size_t kChunk = 100;
+    std::unordered_map<int64_t, SealedFields> out;
+    for (size_t start = 0; start < ids.size(); start += kChunk) {
+        std::string sql = "SELECT r.id, r.id_number_enc, r.phone_enc FROM residents r WHERE r.id IN (";
+        std::vector<Param> params;
+        params.reserve(kChunk + 2 * actor.scope.size());
+        for (size_t i = 0; i < kChunk; ++i) {
+            sql += (i ? ", " : "") + Bind(params, ids[std::min(start + i, ids.size() - 1)]);
+        }
+        sql += ")";
+        if (!AppendScopeFilter(actor, "r.scope_path", sql, params)) {
+            return out;
+        }
+        LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(sql, std::span<const Param>(params)));
+        for (const auto& row : rows) {
+            out.emplace(row.Int(0), SealedFields{row.Text(1), row.OptText(2)});
+        }
+    }
+    return out;
+}
+
+Result<std::vector<LedgerHousehold>> ResidentRepository::LedgerHouseholds(Conn& conn, const Actor& actor,
+                                                                          const std::optional<std::string>& under_path,
+                                                                          const std::optional<std::string>& after_path,
+                                                                          int limit) const {
+    // The kind ladder is strict (household › unit › building › grid), so inner joins find every level.
+    // COALESCE keeps SQLite's planner off the kind index: walking the path index in order reads one
+    // page of rows, where the kind index would join and sort every household for every page.
+    std::string sql =
+        "SELECT h.id, h.path, h.name, u.name, b.name, g.name, c.name, d.tenure FROM territory_nodes h "
+        "JOIN territory_nodes u ON u.id = h.parent_id "
+        "JOIN territory_nodes b ON b.id = u.parent_id "
+        "JOIN territory_nodes g ON g.id = b.parent_id "
+        "LEFT JOIN territory_nodes c ON c.id = h.community_id "
+        "LEFT JOIN household_details d ON d.node_id = h.id "
+        "WHERE COALESCE(h.kind, '') = 'household'";
+    std::vector<Param> params;
+    if (under_path) {
+        sql += " AND h.path >= " + Bind(params, *under_path);
+        sql += " AND h.path < " + Bind(params, SubtreeUpperBound(*under_path));
+    }
+    if (after_path) {
+        sql += " AND h.path > " + Bind(params, *after_path);
+    }
+    if (!AppendScopeFilter(actor, "h.path", sql, params)) {
+        return std::vector<LedgerHousehold>();
+    }
+    sql += " ORDER BY h.path LIMIT " + Bind(params, limit);
+    LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(sql, std::span<const Param>(params)));
+    std::vector<LedgerHousehold> out;
+    out.reserve(rows.size());
+    for (const auto& row : rows) {
+        LedgerHousehold h;
+        h.id = row.Int(0);
+        h.path = row.Text(1);
+        h.room = row.Text(2);
+        h.unit_name = row.Text(3);
+        h.building_name = row.Text(4);
+        h.grid_name = row.Text(5);
+        h.community_name = row.IsNull(6) ? std::string() : row.Text(6);
+        if (!row.IsNull(7)) {
+            h.tenure = ParseOrThrow(kTenures, row.Text(7), "household_details.tenure");
+        }
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+
+Result<std::vector<LedgerMember>> ResidentRepository::LedgerMembers(Conn& conn, const Actor& actor,
+                                                                    std::string_view first_path,
+                                                                    std::string_view last_path) const {
+    // A resident's scope_path is their household's path, so one range covers a whole page of households.
+    std::vector<Param> params;
+    std::string range =
+        " AND r.scope_path >= " + Bind(params, first_path) + " AND r.scope_path <= " + Bind(params, last_path);
+    if (!AppendScopeFilter(actor, "r.scope_path", range, params)) {
+        return std::vector<LedgerMember>();
+    }
+    LINLI_ASSIGN_OR_RETURN(
+        auto rows,
+        conn.Query("SELECT r.id, r.scope_path, r.name, rs.relation_to_head, r.phone_masked, r.phone_enc, r.birth_date, "
+                   "r.hukou FROM residents r "
+                   "LEFT JOIN residencies rs ON rs.resident_id = r.id AND rs.moved_out IS NULL WHERE 1 = 1" +
+                       range + " ORDER BY r.id",
+                   std::span<const Param>(params)));
+    std::vector<LedgerMember> out;
+    out.reserve(rows.size());
+    std::unordered_map<int64_t, size_t> index;
+    for (const auto& row : rows) {
+        LedgerMember m;
+        m.resident_id = row.Int(0);
+        m.household_path = row.Text(1);
+        m.name = row.Text(2);
+        if (!row.IsNull(3)) {
+            m.relation = ParseOrThrow(kRelations, row.Text(3), "residencies.relation_to_head");
+        }
+        m.phone_masked = row.OptText(4);
+        m.phone_enc = row.OptText(5);
+        m.birth_date = row.Text(6);
+        m.hukou = ParseOrThrow(kHukous, row.Text(7), "residents.hukou");
+        index.emplace(m.resident_id, out.size());
+        out.push_back(std::move(m));
+    }
+    if (out.empty()) {
+        return out;
+    }
+    LINLI_ASSIGN_OR_RETURN(
+        auto tags, conn.Query("SELECT r.id, t.tag FROM resident_tags t JOIN residents r ON r.id = t.resident_id "
+                              "WHERE 1 = 1" +
+                                  range + " ORDER BY r.id, t.tag",
+                              std::span<const Param>(params)));
+    for (const auto& row : tags) {
+        auto it = index.find(row.Int(0));
+        if (it != index.end()) {
+            out[it->second].tags.push_back(row.Text(1));
+        }
+    }
+    return out;
 }
 
 }  // namespace linli::registry

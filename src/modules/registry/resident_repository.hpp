@@ -27,10 +27,10 @@ namespace linli::registry {
 /// The repository's form of ResidentQuery: hashes instead of values, computed tags turned into
 /// birth-date cutoffs and hukou conditions.
 struct ResidentFilter {
-    std::optional<std::string> under_path;    // scope_path in the subtree of this path
+    std::optional<std::string> under_path;  // scope_path in the subtree of this path
     std::optional<std::string> name_prefix;
-    std::optional<std::string> with_tag;      // a stored tag
-    std::optional<std::string> without_tag;   // a stored tag
+    std::optional<std::string> with_tag;           // a stored tag
+    std::optional<std::string> without_tag;        // a stored tag
     std::optional<std::string> born_on_or_before;  // birth_date <= this (at least N years old)
     std::optional<std::string> born_after;         // birth_date > this (younger than N)
     std::optional<std::string> hukou;
@@ -86,13 +86,13 @@ struct PlaceNode {
     std::optional<int64_t> community_id;
 };
 
-/// A territory node the importer creates; its path is provisional (unique, starting with '#') until
-/// InsertPlaces finishes it.
+/// A territory node the importer creates, with an id from ReserveNodeIds and so its final path.
 struct PlaceInsert {
+    int64_t id = 0;
     int64_t parent_id = 0;
     NodeKind kind = NodeKind::kBuilding;
     std::string name;
-    std::string provisional_path;
+    std::string path;
     int depth = 0;
     std::optional<int64_t> community_id;
 };
@@ -108,6 +108,31 @@ struct TagRow {
     int64_t resident_id = 0;
     std::string tag;
     std::optional<std::string> detail;
+};
+
+/// A household of a households-ledger page: where it is and its tenure.
+struct LedgerHousehold {
+    int64_t id = 0;
+    std::string path;
+    std::string room;
+    std::string unit_name;
+    std::string building_name;
+    std::string grid_name;
+    std::string community_name;
+    std::optional<Tenure> tenure;
+};
+
+/// A current member of a ledger page's household: what the ledger needs of them.
+struct LedgerMember {
+    int64_t resident_id = 0;
+    std::string household_path;  // residents.scope_path
+    std::string name;
+    std::optional<Relation> relation;  // of the open residency
+    std::optional<std::string> phone_masked;
+    std::optional<std::string> phone_enc;
+    std::string birth_date;
+    Hukou hukou = Hukou::kRegistered;
+    std::vector<std::string> tags;  // stored tag codes
 };
 
 class ResidentRepository {
@@ -153,19 +178,20 @@ public:
 
     Result<void> ReplaceTags(storage::Conn& conn, int64_t id, const std::vector<TagInput>& tags, int64_t now) const;
 
-    Result<void> OpenResidency(storage::Conn& conn, int64_t resident_id, int64_t household_id, std::string_view relation,
-                               std::string_view moved_in, int64_t now) const;
+    Result<void> OpenResidency(storage::Conn& conn, int64_t resident_id, int64_t household_id,
+                               std::string_view relation, std::string_view moved_in, int64_t now) const;
     /// Closes the open residency, if any.
     Result<void> CloseResidency(storage::Conn& conn, int64_t resident_id, std::string_view moved_out) const;
     Result<void> SetRelation(storage::Conn& conn, int64_t resident_id, std::string_view relation) const;
     Result<std::vector<Residency>> Residencies(storage::Conn& conn, int64_t resident_id) const;
 
-    // ---- bulk writes for the importer: multi-row statements, a fixed number of rows each ----
-    /// Inserts the nodes (all of one level, parents already final) and finishes their paths as
-    /// "<parent path><id>/". Returns the ids in the order given. REQUIRES: provisional paths share one
-    /// prefix that ends with '-' and that no other writer uses.
-    Result<std::vector<int64_t>> InsertPlaces(storage::Conn& conn, const std::vector<PlaceInsert>& rows,
-                                              int64_t now) const;
+    // ---- bulk writes for the importer (multi-row statements on PostgreSQL) ----
+    /// `n` fresh territory node ids, so that the importer knows every new node's path before it
+    /// inserts it (one write per node instead of an insert and a path update). Only valid inside the
+    /// write transaction that then inserts them.
+    Result<std::vector<int64_t>> ReserveNodeIds(storage::Conn& conn, size_t n) const;
+    /// Inserts the nodes, parents before children, with their reserved ids and final paths.
+    Result<void> InsertPlaces(storage::Conn& conn, const std::vector<PlaceInsert>& rows, int64_t now) const;
     Result<void> UpsertTenures(storage::Conn& conn, const std::vector<std::pair<int64_t, Tenure>>& rows,
                                int64_t now) const;
     /// Inserts residents; returns their ids in the order given.
@@ -181,6 +207,21 @@ public:
     Result<std::vector<TagDefinition>> AllTagDefinitions(storage::Conn& conn) const;
     /// True when some definition (built-in or any community's) has this code.
     Result<bool> TagCodeExists(storage::Conn& conn, std::string_view code) const;
+
+    // ---- ledgers (exports) ----
+    /// The sealed personal data of those of `ids` that lie in the actor's scope, by resident id.
+    Result<std::unordered_map<int64_t, SealedFields>> FindSealedVisibleMany(storage::Conn& conn, const Actor& actor,
+                                                                            const std::vector<int64_t>& ids) const;
+    /// Up to `limit` households in the actor's scope (and under `under_path` when given) whose path
+    /// sorts after `after_path`, in path order.
+    Result<std::vector<LedgerHousehold>> LedgerHouseholds(storage::Conn& conn, const Actor& actor,
+                                                          const std::optional<std::string>& under_path,
+                                                          const std::optional<std::string>& after_path,
+                                                          int limit) const;
+    /// The residents in the actor's scope whose current household's path lies in [first_path,
+    /// last_path] (the households of one LedgerHouseholds page), with their stored tags; by resident id.
+    Result<std::vector<LedgerMember>> LedgerMembers(storage::Conn& conn, const Actor& actor,
+                                                    std::string_view first_path, std::string_view last_path) const;
 };
 
 }  // namespace linli::registry

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <set>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -33,6 +34,9 @@ constexpr size_t kMaxTagDetailChars = 50;
 constexpr size_t kMaxPlaceChars = kMaxNodeNameChars;
 constexpr size_t kMaxQueryChars = 50;
 constexpr int64_t kProgressEvery = 1024;
+/// Files this long are validated (parsed, encrypted, hashed) on several threads.
+constexpr size_t kParallelValidationRows = 2000;
+constexpr size_t kMaxValidationThreads = 4;
 
 // ---- roles ------------------------------------------------------------------------------------
 
@@ -41,7 +45,9 @@ bool IsWriter(Role role) {
            role == Role::kGridWorker;
 }
 
-bool IsReader(Role role) { return IsWriter(role) || role == Role::kBuildingHead || role == Role::kLinkLeader; }
+bool IsReader(Role role) {
+    return IsWriter(role) || role == Role::kBuildingHead || role == Role::kLinkLeader;
+}
 
 Result<void> RequireWriter(const Actor& actor) {
     if (!IsWriter(actor.role)) {
@@ -182,12 +188,14 @@ std::optional<std::string> NormalizeDisabilityGrade(std::string_view raw) {
 
 std::string EncodeCursor(ResidentSort sort, const Resident& last) {
     const bool by_name = sort == ResidentSort::kNameAsc || sort == ResidentSort::kNameDesc;
-    return linli::EncodeCursor(kCursorVersion, NameOf(kResidentSorts, sort), last.id, by_name ? std::string_view(last.name) : "");
+    return linli::EncodeCursor(kCursorVersion, NameOf(kResidentSorts, sort), last.id,
+                               by_name ? std::string_view(last.name) : "");
 }
 
 Result<ResidentKey> DecodeCursor(std::string_view cursor, ResidentSort sort) {
     const bool by_name = sort == ResidentSort::kNameAsc || sort == ResidentSort::kNameDesc;
-    LINLI_ASSIGN_OR_RETURN(auto decoded, linli::DecodeCursor(cursor, kCursorVersion, NameOf(kResidentSorts, sort), by_name));
+    LINLI_ASSIGN_OR_RETURN(auto decoded,
+                           linli::DecodeCursor(cursor, kCursorVersion, NameOf(kResidentSorts, sort), by_name));
     ResidentKey key;
     key.id = decoded.id;
     key.name = std::move(decoded.name);
@@ -204,13 +212,16 @@ const std::unordered_map<std::string, Relation>& RelationWords() {
         }
         for (auto w : {"户主", "本人", "户主本人"}) m.emplace(w, Relation::kHead);
         for (auto w : {"配偶", "妻", "夫", "妻子", "丈夫", "夫妻"}) m.emplace(w, Relation::kSpouse);
-        for (auto w : {"子", "女", "儿子", "女儿", "子女", "长子", "长女", "次子", "次女", "养子", "养女", "儿媳", "女婿"})
+        for (auto w :
+             {"子", "女", "儿子", "女儿", "子女", "长子", "长女", "次子", "次女", "养子", "养女", "儿媳", "女婿"})
             m.emplace(w, Relation::kChild);
-        for (auto w : {"父亲", "母亲", "父母", "父", "母", "公公", "婆婆", "岳父", "岳母"}) m.emplace(w, Relation::kParent);
+        for (auto w : {"父亲", "母亲", "父母", "父", "母", "公公", "婆婆", "岳父", "岳母"})
+            m.emplace(w, Relation::kParent);
         for (auto w : {"祖父", "祖母", "祖父母", "外祖父", "外祖母", "外祖父母", "爷爷", "奶奶", "外公", "外婆"})
             m.emplace(w, Relation::kGrandparent);
         for (auto w : {"孙子", "孙女", "外孙", "外孙女", "孙子女"}) m.emplace(w, Relation::kGrandchild);
-        for (auto w : {"兄弟姐妹", "兄", "弟", "姐", "妹", "哥哥", "弟弟", "姐姐", "妹妹"}) m.emplace(w, Relation::kSibling);
+        for (auto w : {"兄弟姐妹", "兄", "弟", "姐", "妹", "哥哥", "弟弟", "姐姐", "妹妹"})
+            m.emplace(w, Relation::kSibling);
         for (auto w : {"其他", "其它", "租客", "租户", "亲属", "非亲属"}) m.emplace(w, Relation::kOther);
         return m;
     }();
@@ -355,9 +366,15 @@ std::string NormalizeUnitName(std::string_view raw) {
 
 Result<int> FixedUtcOffset(std::string_view zone) {
     static const std::unordered_map<std::string_view, int> kZones = {
-        {"Asia/Shanghai", 8 * 3600}, {"Asia/Chongqing", 8 * 3600}, {"Asia/Harbin", 8 * 3600},
-        {"Asia/Hong_Kong", 8 * 3600}, {"Asia/Macau", 8 * 3600},    {"Asia/Taipei", 8 * 3600},
-        {"PRC", 8 * 3600},           {"UTC", 0},                  {"Etc/UTC", 0},
+        {"Asia/Shanghai", 8 * 3600},
+        {"Asia/Chongqing", 8 * 3600},
+        {"Asia/Harbin", 8 * 3600},
+        {"Asia/Hong_Kong", 8 * 3600},
+        {"Asia/Macau", 8 * 3600},
+        {"Asia/Taipei", 8 * 3600},
+        {"PRC", 8 * 3600},
+        {"UTC", 0},
+        {"Etc/UTC", 0},
     };
     if (auto it = kZones.find(zone); it != kZones.end()) {
         return it->second;
@@ -423,7 +440,9 @@ ResidentService::ResidentService(storage::Database& db, const Clock& clock, cons
     utc_offset_ = *offset;
 }
 
-std::string ResidentService::Today() const { return CivilDate(clock_.Now(), utc_offset_); }
+std::string ResidentService::Today() const {
+    return CivilDate(clock_.Now(), utc_offset_);
+}
 
 Result<Node> ResidentService::VisibleNodeOr404(Conn& conn, const Actor& actor, int64_t id, const char* field,
                                                std::optional<NodeKind> kind) const {
@@ -478,7 +497,8 @@ Result<std::vector<TagInput>> ResidentService::CheckTags(Conn& conn, const std::
     for (const auto& tag : tags) {
         std::string code = text::Trim(tag.tag);
         if (IsComputedTag(code)) {
-            return InvalidArgument("tags", "\"" + code + "\" is computed (from the birth date or the hukou) and cannot be set");
+            return InvalidArgument("tags",
+                                   "\"" + code + "\" is computed (from the birth date or the hukou) and cannot be set");
         }
         if (!known.contains(code)) {
             return InvalidArgument("tags", "unknown tag \"" + code + "\"");
@@ -579,9 +599,9 @@ Result<Household> ResidentService::UpdateHousehold(const Actor& actor, int64_t i
         LINLI_ASSIGN_OR_RETURN(auto node, VisibleNodeOr404(conn, actor, id, "", NodeKind::kHousehold));
         LINLI_ASSIGN_OR_RETURN(auto before, repo_.FindTenure(conn, id));
         LINLI_TRY(repo_.UpsertTenure(conn, id, *patch.tenure, now));
-        LINLI_TRY(accounts::RecordAudit(conn, accounts::MakeAudit(actor, info, now, "household.update",
-                                                                  "territory_node", id,
-                                                                  TenureAuditDetail(before, *patch.tenure))));
+        LINLI_TRY(
+            accounts::RecordAudit(conn, accounts::MakeAudit(actor, info, now, "household.update", "territory_node", id,
+                                                            TenureAuditDetail(before, *patch.tenure))));
         return LoadHousehold(conn, node);
     });
 }
@@ -604,9 +624,8 @@ Result<BuildingDetails> ResidentService::SetBuildingDetails(const Actor& actor, 
     return db_.Write([&](Conn& conn) -> Result<BuildingDetails> {
         LINLI_TRY(VisibleNodeOr404(conn, actor, building_id, "", NodeKind::kBuilding));
         LINLI_TRY(repo_.UpsertBuildingDetails(conn, building_id, clean, now));
-        LINLI_TRY(accounts::RecordAudit(conn, accounts::MakeAudit(actor, info, now, "building.update",
-                                                                  "territory_node", building_id,
-                                                                  BuildingAuditDetail(clean))));
+        LINLI_TRY(accounts::RecordAudit(conn, accounts::MakeAudit(actor, info, now, "building.update", "territory_node",
+                                                                  building_id, BuildingAuditDetail(clean))));
         LINLI_ASSIGN_OR_RETURN(auto stored, repo_.FindBuildingDetails(conn, building_id));
         if (!stored) {
             return Internal("building details vanished inside their own transaction");
@@ -657,8 +676,8 @@ Result<Resident> ResidentService::CreateResident(const Actor& actor, const NewRe
     LINLI_ASSIGN_OR_RETURN(auto resident, db_.Write([&](Conn& conn) -> Result<Resident> {
         std::optional<Node> household;
         if (input.household_id) {
-            LINLI_ASSIGN_OR_RETURN(household, VisibleNodeOr404(conn, actor, *input.household_id, "household_id",
-                                                               NodeKind::kHousehold));
+            LINLI_ASSIGN_OR_RETURN(
+                household, VisibleNodeOr404(conn, actor, *input.household_id, "household_id", NodeKind::kHousehold));
         }
         const auto community_id = household ? household->community_id : std::nullopt;
         LINLI_ASSIGN_OR_RETURN(auto tags, CheckTags(conn, input.tags, community_id));
@@ -694,7 +713,8 @@ Result<Resident> ResidentService::CreateResident(const Actor& actor, const NewRe
             return id.error().code == ErrorCode::kConflict ? duplicate : id.error();
         }
         if (household) {
-            LINLI_TRY(repo_.OpenResidency(conn, *id, household->id, NameOf(kRelations, *input.relation), moved_in, now));
+            LINLI_TRY(
+                repo_.OpenResidency(conn, *id, household->id, NameOf(kRelations, *input.relation), moved_in, now));
         }
         LINLI_TRY(repo_.ReplaceTags(conn, *id, tags, now));
         LINLI_ASSIGN_OR_RETURN(auto stored, repo_.FindById(conn, *id));
@@ -812,8 +832,8 @@ Result<Resident> ResidentService::MoveResident(const Actor& actor, int64_t id, c
         }
         std::optional<Node> target;
         if (move.household_id) {
-            LINLI_ASSIGN_OR_RETURN(target, VisibleNodeOr404(conn, actor, *move.household_id, "household_id",
-                                                            NodeKind::kHousehold));
+            LINLI_ASSIGN_OR_RETURN(
+                target, VisibleNodeOr404(conn, actor, *move.household_id, "household_id", NodeKind::kHousehold));
         }
         if (!target && !before->household) {
             return Conflict("the resident has already moved out of the city", "household_id");
@@ -822,8 +842,8 @@ Result<Resident> ResidentService::MoveResident(const Actor& actor, int64_t id, c
             return Conflict("the resident already lives in this household", "household_id");
         }
         if (before->household && date < before->household->moved_in) {
-            return InvalidArgument("date", "the move cannot be before the resident moved in (" +
-                                               before->household->moved_in + ")");
+            return InvalidArgument(
+                "date", "the move cannot be before the resident moved in (" + before->household->moved_in + ")");
         }
         LINLI_TRY(repo_.CloseResidency(conn, id, date));
         if (target) {
@@ -835,10 +855,10 @@ Result<Resident> ResidentService::MoveResident(const Actor& actor, int64_t id, c
             LINLI_TRY(repo_.UpdatePlace(conn, id, std::nullopt, std::nullopt, before->community_id, now));
         }
         LINLI_TRY(accounts::RecordAudit(
-            conn, accounts::MakeAudit(actor, info, now, "resident.move", "resident", id,
-                                      MoveAuditDetail(before->household ? std::optional(before->household->id)
-                                                                        : std::nullopt,
-                                                      target ? std::optional(target->id) : std::nullopt, date))));
+            conn,
+            accounts::MakeAudit(actor, info, now, "resident.move", "resident", id,
+                                MoveAuditDetail(before->household ? std::optional(before->household->id) : std::nullopt,
+                                                target ? std::optional(target->id) : std::nullopt, date))));
         LINLI_ASSIGN_OR_RETURN(auto after, repo_.FindById(conn, id));
         if (!after) {
             return Internal("a resident vanished inside their own transaction");
@@ -912,9 +932,8 @@ Result<ResidentFilter> ResidentService::BuildFilter(Conn& conn, const Actor& act
     }
     if (query.id_last4) {
         const std::string last4 = NormalizeIdForSearch(*query.id_last4);
-        const bool ok = last4.size() == 4 && std::all_of(last4.begin(), last4.end(), [](char c) {
-                            return (c >= '0' && c <= '9') || c == 'X';
-                        });
+        const bool ok = last4.size() == 4 && std::all_of(last4.begin(), last4.end(),
+                                                         [](char c) { return (c >= '0' && c <= '9') || c == 'X'; });
         if (!ok) {
             return InvalidArgument("id_last4", "id_last4 is the last 4 characters of an ID number (digits or X)");
         }
@@ -1043,6 +1062,7 @@ struct PreparedRow {
     std::vector<TagInput> tags;
     bool tags_given = false;
     std::string note;
+    bool valid = false;  // no errors in its own cells (an ID number seen on an earlier line is checked later)
 };
 
 struct RowErrors {
@@ -1072,8 +1092,8 @@ std::optional<std::string> CleanPlace(const std::string& raw) {
 }  // namespace
 
 Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64_t target_node_id,
-                                                       const std::vector<ImportRow>& rows,
-                                                       const ImportOptions& options, const RequestInfo& info) {
+                                                       const std::vector<ImportRow>& rows, const ImportOptions& options,
+                                                       const RequestInfo& info) {
     LINLI_TRY(RequireWriter(actor));
     const std::string today = Today();
     const int64_t now = clock_.Now();
@@ -1084,10 +1104,11 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
         std::vector<TagDefinition> tags;
     };
     LINLI_ASSIGN_OR_RETURN(auto target, db_.Read([&](Conn& conn) -> Result<Target> {
-        LINLI_ASSIGN_OR_RETURN(auto node, VisibleNodeOr404(conn, actor, target_node_id, "target_node_id", std::nullopt));
+        LINLI_ASSIGN_OR_RETURN(auto node,
+                               VisibleNodeOr404(conn, actor, target_node_id, "target_node_id", std::nullopt));
         if (node.kind != NodeKind::kCommunity && node.kind != NodeKind::kGrid) {
-            return InvalidArgument("target_node_id", "import into a community or a grid, not a " +
-                                                         std::string(NodeKindName(node.kind)));
+            return InvalidArgument("target_node_id",
+                                   "import into a community or a grid, not a " + std::string(NodeKindName(node.kind)));
         }
         std::vector<int64_t> communities;
         if (node.community_id) {
@@ -1114,14 +1135,10 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
         tag_words.emplace(w, "");
     }
 
-    // 2. Validate every row, without the database.
-    ImportSummary summary;
-    std::vector<PreparedRow> prepared;
-    prepared.reserve(rows.size());
-    std::unordered_map<std::string, int> line_of_hash;
-    line_of_hash.reserve(rows.size());
-    for (const auto& row : rows) {
-        RowErrors errors{summary.errors, row.line};
+    // 2. Validate every row, without the database: parse, check, encrypt and hash. Rows are
+    //    independent, so the work is split across threads; the writer is idle meanwhile.
+    const auto prepare = [&](const ImportRow& row, std::vector<ImportError>& out_errors) -> PreparedRow {
+        RowErrors errors{out_errors, row.line};
         PreparedRow p;
         p.row = &row;
         if (auto name = person_name::Normalize(row.name, "name")) {
@@ -1133,11 +1150,6 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
             errors.Add("id_number", "缺少身份证号", "the ID number is missing");
         } else if (auto parsed = id_number::Parse(row.id_number, today, "id_number")) {
             p.id = SealIdNumber(crypto_, *parsed);
-            auto [it, fresh] = line_of_hash.emplace(p.id.hash, row.line);
-            if (!fresh) {
-                errors.Add("id_number", "与第 " + std::to_string(it->second) + " 行的身份证号重复",
-                           "the same ID number as line " + std::to_string(it->second));
-            }
         } else {
             errors.Add(parsed.error(), "id_number");
         }
@@ -1226,12 +1238,65 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
         } else {
             errors.Add(note.error(), "note");
         }
-        if (errors.any) {
-            ++summary.skipped;
-        } else {
-            prepared.push_back(std::move(p));
+        p.valid = !errors.any;
+        return p;
+    };
+    struct Chunk {
+        std::vector<PreparedRow> rows;
+        std::vector<ImportError> errors;
+    };
+    const size_t threads = rows.size() < kParallelValidationRows
+                               ? 1
+                               : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, kMaxValidationThreads);
+    std::vector<Chunk> chunks(threads);
+    {
+        const size_t per_chunk = (rows.size() + threads - 1) / threads;
+        const auto validate = [&](size_t c) {
+            const size_t begin = std::min(rows.size(), c * per_chunk);
+            const size_t end = std::min(rows.size(), begin + per_chunk);
+            chunks[c].rows.reserve(end - begin);
+            for (size_t i = begin; i < end; ++i) {
+                chunks[c].rows.push_back(prepare(rows[i], chunks[c].errors));
+            }
+        };
+        std::vector<std::jthread> workers;
+        for (size_t c = 1; c < threads; ++c) {
+            workers.emplace_back(validate, c);
+        }
+        validate(0);
+    }  // the jthreads join here
+
+    // In file order: collect errors, and refuse an ID number seen on an earlier line.
+    ImportSummary summary;
+    std::vector<PreparedRow> prepared;
+    prepared.reserve(rows.size());
+    std::unordered_map<std::string, int> line_of_hash;
+    line_of_hash.reserve(rows.size());
+    size_t index = 0;
+    for (auto& chunk : chunks) {
+        summary.errors.insert(summary.errors.end(), std::make_move_iterator(chunk.errors.begin()),
+                              std::make_move_iterator(chunk.errors.end()));
+        for (auto& p : chunk.rows) {
+            const ImportRow& row = rows[index++];
+            bool duplicate = false;
+            if (!p.id.hash.empty()) {  // the ID number parsed, even if another cell failed
+                auto [it, fresh] = line_of_hash.emplace(p.id.hash, row.line);
+                if (!fresh) {
+                    summary.errors.push_back(ImportError{row.line, "id_number",
+                                                         "与第 " + std::to_string(it->second) + " 行的身份证号重复",
+                                                         "the same ID number as line " + std::to_string(it->second)});
+                    duplicate = true;
+                }
+            }
+            if (!p.valid || duplicate) {
+                ++summary.skipped;
+            } else {
+                prepared.push_back(std::move(p));
+            }
         }
     }
+    std::stable_sort(summary.errors.begin(), summary.errors.end(),
+                     [](const ImportError& a, const ImportError& b) { return a.line < b.line; });
     if (!summary.errors.empty() && !options.skip_invalid) {
         summary.skipped = static_cast<int64_t>(rows.size());
         return summary;
@@ -1271,8 +1336,7 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
         std::vector<Slot> slots;
         std::unordered_map<std::string, int> slot_of;  // "<parent slot>\n<name>" or "b<building id>"
         slots.push_back(Slot{PlaceNode{target.node.id, target.node.parent_id.value_or(0), target.node.kind,
-                                       target.node.name, target.node.path, target.node.depth,
-                                       target.node.community_id},
+                                       target.node.name, target.node.path, target.node.depth, target.node.community_id},
                              -1, false});
         const auto child_slot = [&](int parent, NodeKind kind, const std::string& name) -> int {
             const std::string k = key(parent, name);
@@ -1330,7 +1394,8 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
                 if (it == buildings_by_name.end()) {
                     errors.Add("building", "社区内没有此楼栋（只有导入到网格时才会新建楼栋）：" + p.building,
                                "no such building in the community (buildings are created only when importing into "
-                               "a grid): " + p.building);
+                               "a grid): " +
+                                   p.building);
                     ++s.skipped;
                     continue;
                 }
@@ -1363,31 +1428,28 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
             return Error{ErrorCode::kInvalidArgument, "the import has errors", "rows"};
         }
 
-        // Create the missing places, a level at a time so parents have ids.
-        const std::string provisional = "#" + crypto::RandomHex(8) + "-";
-        for (NodeKind kind : {NodeKind::kBuilding, NodeKind::kUnit, NodeKind::kHousehold}) {
-            std::vector<PlaceInsert> inserts;
-            std::vector<int> which;
+        // Create the missing places: reserve their ids, so every path is known before it is written;
+        // slots were made parents first, so inserting in slot order satisfies the parent foreign key.
+        {
+            std::vector<size_t> fresh;
             for (size_t i = 0; i < slots.size(); ++i) {
-                Slot& slot = slots[i];
-                if (!slot.fresh || slot.node.kind != kind) {
-                    continue;
+                if (slots[i].fresh) {
+                    fresh.push_back(i);
                 }
-                slot.node.parent_id = slots[static_cast<size_t>(slot.parent)].node.id;
-                inserts.push_back(PlaceInsert{slot.node.parent_id, kind, slot.node.name,
-                                              provisional + std::to_string(i), slot.node.depth,
-                                              slot.node.community_id});
-                which.push_back(static_cast<int>(i));
             }
-            if (inserts.empty()) {
-                continue;
-            }
-            LINLI_ASSIGN_OR_RETURN(auto ids, repo_.InsertPlaces(conn, inserts, now));
-            for (size_t j = 0; j < which.size(); ++j) {
-                Slot& slot = slots[static_cast<size_t>(which[j])];
+            LINLI_ASSIGN_OR_RETURN(auto ids, repo_.ReserveNodeIds(conn, fresh.size()));
+            std::vector<PlaceInsert> inserts;
+            inserts.reserve(fresh.size());
+            for (size_t j = 0; j < fresh.size(); ++j) {
+                Slot& slot = slots[fresh[j]];
+                const PlaceNode& parent = slots[static_cast<size_t>(slot.parent)].node;
                 slot.node.id = ids[j];
-                slot.node.path = slots[static_cast<size_t>(slot.parent)].node.path + std::to_string(ids[j]) + "/";
+                slot.node.parent_id = parent.id;
+                slot.node.path = parent.path + std::to_string(ids[j]) + "/";
+                inserts.push_back(PlaceInsert{slot.node.id, parent.id, slot.node.kind, slot.node.name, slot.node.path,
+                                              slot.node.depth, slot.node.community_id});
             }
+            LINLI_TRY(repo_.InsertPlaces(conn, inserts, now));
             s.nodes_created += static_cast<int64_t>(inserts.size());
         }
 
@@ -1467,10 +1529,9 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
         residencies.reserve(ids.size());
         for (size_t i = 0; i < ids.size(); ++i) {
             const Planned& pl = *inserted_rows[i];
-            residencies.push_back(ResidencyInsert{ids[i], inserts[i].household_id.value_or(0),
-                                                  std::string(NameOf(kRelations,
-                                                                     pl.row->relation.value_or(Relation::kOther))),
-                                                  today});
+            residencies.push_back(
+                ResidencyInsert{ids[i], inserts[i].household_id.value_or(0),
+                                std::string(NameOf(kRelations, pl.row->relation.value_or(Relation::kOther))), today});
             for (const auto& tag : pl.row->tags) {
                 tags.push_back(TagRow{ids[i], tag.tag, tag.detail});
             }
@@ -1502,6 +1563,144 @@ Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64
         options.progress(static_cast<int64_t>(rows.size()));
     }
     return std::move(*written);
+}
+
+// ---- ledgers (exports) ----------------------------------------------------------------------------
+
+namespace {
+constexpr std::string_view kLedgerCursorVersion = "h1";
+constexpr std::string_view kLedgerCursorSort = "path";
+}  // namespace
+
+Result<std::string> ResidentService::CheckRevealReason(const Actor& actor, std::string_view reason) const {
+    if (!IsWriter(actor.role)) {
+        return Forbidden("your role may not reveal personal data");
+    }
+    LINLI_ASSIGN_OR_RETURN(auto clean, CleanText(reason, "reason", 200, false));
+    if (text::CodePointCount(clean) < 2) {
+        return InvalidArgument("reason", "state the reason for revealing (2 to 200 characters)");
+    }
+    return clean;
+}
+
+Result<std::unordered_map<int64_t, RevealedFields>> ResidentService::RevealForExport(const Actor& actor,
+                                                                                     const std::vector<int64_t>& ids,
+                                                                                     std::string_view reason) {
+    LINLI_TRY(CheckRevealReason(actor, reason));
+    LINLI_ASSIGN_OR_RETURN(auto sealed,
+                           db_.Read([&](Conn& conn) { return repo_.FindSealedVisibleMany(conn, actor, ids); }));
+    std::unordered_map<int64_t, RevealedFields> out;
+    out.reserve(sealed.size());
+    for (const auto& [id, fields] : sealed) {
+        RevealedFields revealed;
+        LINLI_ASSIGN_OR_RETURN(revealed.id_number, crypto_.Decrypt(fields.id_enc));
+        if (fields.phone_enc) {
+            LINLI_ASSIGN_OR_RETURN(auto phone, crypto_.Decrypt(*fields.phone_enc));
+            revealed.phone = std::move(phone);
+        }
+        out.emplace(id, std::move(revealed));
+    }
+    return out;
+}
+
+Result<Page<HouseholdLedgerRow>> ResidentService::ListHouseholdLedger(const Actor& actor,
+                                                                      const HouseholdLedgerQuery& query) {
+    LINLI_TRY(RequireReader(actor));
+    if (query.reveal_reason) {
+        LINLI_TRY(CheckRevealReason(actor, *query.reveal_reason));
+    }
+    if (query.limit < 1 || query.limit > kMaxPageSize) {
+        return InvalidArgument("limit", "limit must be between 1 and " + std::to_string(kMaxPageSize));
+    }
+    std::optional<std::string> after;
+    if (query.cursor) {
+        LINLI_ASSIGN_OR_RETURN(auto key,
+                               linli::DecodeCursor(*query.cursor, kLedgerCursorVersion, kLedgerCursorSort, true));
+        after = std::move(key.name);
+    }
+    const auto limit = static_cast<size_t>(query.limit);
+    struct Loaded {
+        std::vector<LedgerHousehold> households;
+        std::vector<LedgerMember> members;
+    };
+    LINLI_ASSIGN_OR_RETURN(auto loaded, db_.Read([&](Conn& conn) -> Result<Loaded> {
+        std::optional<std::string> under;
+        if (query.under_node_id) {
+            LINLI_ASSIGN_OR_RETURN(auto node,
+                                   VisibleNodeOr404(conn, actor, *query.under_node_id, "node_id", std::nullopt));
+            under = node.path;
+        }
+        Loaded l;
+        LINLI_ASSIGN_OR_RETURN(l.households,
+                               repo_.LedgerHouseholds(conn, actor, under, after, static_cast<int>(limit) + 1));
+        if (!l.households.empty()) {
+            const auto& last = l.households[std::min(l.households.size(), limit) - 1];
+            LINLI_ASSIGN_OR_RETURN(l.members, repo_.LedgerMembers(conn, actor, l.households.front().path, last.path));
+        }
+        return l;
+    }));
+
+    Page<HouseholdLedgerRow> page;
+    auto& households = loaded.households;
+    if (households.size() > limit) {
+        households.resize(limit);
+        page.next_cursor = linli::EncodeCursor(kLedgerCursorVersion, kLedgerCursorSort, households.back().id,
+                                               households.back().path);
+    }
+    std::unordered_map<std::string, size_t> row_of_path;
+    row_of_path.reserve(households.size());
+    page.items.reserve(households.size());
+    for (auto& h : households) {
+        HouseholdLedgerRow row;
+        row.id = h.id;
+        row.path = std::move(h.path);
+        row.community_name = std::move(h.community_name);
+        row.grid_name = std::move(h.grid_name);
+        row.building_name = std::move(h.building_name);
+        row.unit_name = std::move(h.unit_name);
+        row.room = std::move(h.room);
+        row.tenure = h.tenure;
+        row_of_path.emplace(row.path, page.items.size());
+        page.items.push_back(std::move(row));
+    }
+    const std::string today = Today();
+    std::vector<std::set<std::string>> tags(page.items.size());
+    for (auto& m : loaded.members) {
+        auto it = row_of_path.find(m.household_path);
+        if (it == row_of_path.end()) {
+            continue;
+        }
+        auto& row = page.items[it->second];
+        ++row.members;
+        // Members come by id: with two heads (a data error) the older record is shown.
+        if (m.relation == Relation::kHead && !row.head_name) {
+            row.head_name = m.name;
+            if (query.reveal_reason && m.phone_enc) {
+                LINLI_ASSIGN_OR_RETURN(auto phone, crypto_.Decrypt(*m.phone_enc));
+                row.head_phone = std::move(phone);
+            } else {
+                row.head_phone = m.phone_masked;
+            }
+        }
+        auto& set = tags[it->second];
+        for (auto& tag : m.tags) {
+            set.insert(std::move(tag));
+        }
+        const int age = AgeOn(m.birth_date, today);
+        if (age >= kElderlyAge) {
+            set.emplace(kTagElderly);
+        }
+        if (age >= kElderly80Age) {
+            set.emplace(kTagElderly80);
+        }
+        if (m.hukou == Hukou::kFloating) {
+            set.emplace(kTagFloating);
+        }
+    }
+    for (size_t i = 0; i < page.items.size(); ++i) {
+        page.items[i].tags.assign(tags[i].begin(), tags[i].end());
+    }
+    return page;
 }
 
 }  // namespace linli::registry

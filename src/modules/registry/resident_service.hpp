@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/actor.hpp"
@@ -120,6 +121,24 @@ public:
     /// transaction for the whole file, audited once as resident.import.
     Result<ImportSummary> ImportResidents(const Actor& actor, int64_t target_node_id, const std::vector<ImportRow>& rows,
                                           const ImportOptions& options, const RequestInfo& info);
+
+    // ---- ledgers (exports) ----
+    /// Checks that the caller may see personal data in full in an export (the roles Reveal allows;
+    /// others 403) and states a reason (2..200 characters; 400 field "reason"). Returns the reason
+    /// as it should be audited (trimmed).
+    Result<std::string> CheckRevealReason(const Actor& actor, std::string_view reason) const;
+    /// The full ID numbers and phones of those of `ids` in the caller's scope (others are left out),
+    /// for an export that reveals them; checks role and reason like CheckRevealReason.
+    /// REQUIRES: the caller writes one audit row for the export naming the reveal, the reason and
+    /// the count before the values leave the process (ExportResidents does).
+    Result<std::unordered_map<int64_t, RevealedFields>> RevealForExport(const Actor& actor,
+                                                                        const std::vector<int64_t>& ids,
+                                                                        std::string_view reason);
+    /// A page of the households ledger: households in the caller's scope in path order, each with its
+    /// tenure, head (name and phone, masked unless the query reveals), member count and the care tags
+    /// of its members. Readers as for residents (403 otherwise); 404 node_id; 400 limit / cursor; with
+    /// reveal_reason, as CheckRevealReason (and the same REQUIRES as RevealForExport).
+    Result<Page<HouseholdLedgerRow>> ListHouseholdLedger(const Actor& actor, const HouseholdLedgerQuery& query);
 
 private:
     Result<Node> VisibleNodeOr404(storage::Conn& conn, const Actor& actor, int64_t id, const char* field,

@@ -280,8 +280,12 @@ private:
                 cells.reserve(static_cast<size_t>(columns));
                 for (int col = 0; col < columns; ++col) {
                     switch (sqlite3_column_type(stmt, col)) {
-                        case SQLITE_NULL: cells.emplace_back(std::nullopt); break;
-                        case SQLITE_FLOAT: cells.emplace_back(DoubleText(sqlite3_column_double(stmt, col))); break;
+                        case SQLITE_NULL:
+                            cells.emplace_back(std::nullopt);
+                            break;
+                        case SQLITE_FLOAT:
+                            cells.emplace_back(DoubleText(sqlite3_column_double(stmt, col)));
+                            break;
                         default: {
                             const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
                             const int size = sqlite3_column_bytes(stmt, col);
@@ -302,11 +306,14 @@ private:
         switch (code) {
             case SQLITE_CONSTRAINT_UNIQUE:
             case SQLITE_CONSTRAINT_PRIMARYKEY:
-            case SQLITE_CONSTRAINT_ROWID: return Conflict(message, ConstraintField(message));
+            case SQLITE_CONSTRAINT_ROWID:
+                return Conflict(message, ConstraintField(message));
             case SQLITE_CONSTRAINT_FOREIGNKEY:
             case SQLITE_CONSTRAINT_CHECK:
-            case SQLITE_CONSTRAINT_NOTNULL: return InvalidArgument(ConstraintField(message), message);
-            default: throw DatabaseError("SQLite: " + message + " (in: " + Abbreviate(sql) + ")");
+            case SQLITE_CONSTRAINT_NOTNULL:
+                return InvalidArgument(ConstraintField(message), message);
+            default:
+                throw DatabaseError("SQLite: " + message + " (in: " + Abbreviate(sql) + ")");
         }
     }
 
@@ -466,13 +473,20 @@ struct SqliteDatabase::Impl {
         }
 
         SqliteConn conn(*writer);
-        size_t ran = 0;             // jobs that ran (their savepoint was opened)
+        // A write alone in its batch needs no savepoint: if it fails, the whole transaction goes. A
+        // savepoint is not free: SQLite copies every page first changed under it into a sub-journal,
+        // which for a file import is most of the database.
+        const bool savepoints = n > 1;
+        size_t ran = 0;  // jobs that ran (their savepoint was opened)
         bool transaction_lost = false;
+        bool rolled_back = false;  // the lone job failed and its transaction was rolled back
         for (; ran < n; ++ran) {
             Job& job = *batch[ran];
             bool ok = false;
             try {
-                writer->Exec("SAVEPOINT linli_write");
+                if (savepoints) {
+                    writer->Exec("SAVEPOINT linli_write");
+                }
                 Result<void> r = job.fn(conn);
                 ok = r.has_value();
                 results[ran] = std::move(r);
@@ -486,10 +500,17 @@ struct SqliteDatabase::Impl {
                 break;
             }
             try {
-                if (!ok) {
-                    writer->Exec("ROLLBACK TO linli_write");
+                if (!savepoints) {
+                    if (!ok) {
+                        writer->Exec("ROLLBACK");
+                        rolled_back = true;
+                    }
+                } else {
+                    if (!ok) {
+                        writer->Exec("ROLLBACK TO linli_write");
+                    }
+                    writer->Exec("RELEASE linli_write");
                 }
-                writer->Exec("RELEASE linli_write");
             } catch (...) {
                 writer->RollbackQuietly();
                 transaction_lost = true;
@@ -501,8 +522,9 @@ struct SqliteDatabase::Impl {
         std::optional<Error> batch_error;
         if (transaction_lost) {
             batch_error = Error{ErrorCode::kUnavailable,
-                                std::string("the write transaction was rolled back: ") + sqlite3_errmsg(db), {}};
-        } else {
+                                std::string("the write transaction was rolled back: ") + sqlite3_errmsg(db),
+                                {}};
+        } else if (!rolled_back) {
             try {
                 writer->Exec("COMMIT");
             } catch (const DatabaseError& e) {
@@ -511,7 +533,7 @@ struct SqliteDatabase::Impl {
             }
         }
 
-        if (!batch_error) {
+        if (!batch_error && !rolled_back) {
             const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
             int64_t committed_writes = 0;
             for (size_t i = 0; i < n; ++i) {
@@ -619,7 +641,9 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const Options& opti
     return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(std::move(impl)));
 }
 
-SqliteDatabase::~SqliteDatabase() { Close(); }
+SqliteDatabase::~SqliteDatabase() {
+    Close();
+}
 
 Result<void> SqliteDatabase::RunWrite(std::function<Result<void>(Conn&)> fn) {
     auto job = std::make_unique<Job>();
@@ -650,7 +674,9 @@ Result<void> SqliteDatabase::RunRead(const std::function<Result<void>(Conn&)>& f
     return r;
 }
 
-Result<int> SqliteDatabase::Migrate() { return MigrateWith(MigrationsFor(Dialect::kSqlite)); }
+Result<int> SqliteDatabase::Migrate() {
+    return MigrateWith(MigrationsFor(Dialect::kSqlite));
+}
 
 Result<int> SqliteDatabase::MigrateWith(std::span<const EmbeddedMigration> migrations) {
     std::optional<Result<int>> out;
@@ -664,7 +690,9 @@ Result<int> SqliteDatabase::MigrateWith(std::span<const EmbeddedMigration> migra
     return std::move(*out);
 }
 
-Result<int> SqliteDatabase::SchemaVersion() { return ReadSchemaVersion(*this); }
+Result<int> SqliteDatabase::SchemaVersion() {
+    return ReadSchemaVersion(*this);
+}
 
 Result<void> SqliteDatabase::Backup(const std::string& path) {
     auto lease = impl_->CheckoutReader();
