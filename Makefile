@@ -30,6 +30,7 @@ build: configure
 bench: build
 	bench/run-http-bench $(BUILD)
 	bench/run-import-bench $(BUILD)
+	bench/run-orders-bench $(BUILD)
 
 format:
 	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

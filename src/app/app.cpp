@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "app/openapi.hpp"
@@ -12,7 +13,29 @@
 #include "modules/accounts/password.hpp"
 #include "modules/accounts/routes.hpp"
 #include "modules/accounts/service.hpp"
+#include "modules/analytics/routes.hpp"
+#include "modules/analytics/service.hpp"
+#include "modules/notify/deliverer.hpp"
+#include "modules/notify/outbox.hpp"
+#include "modules/notify/routes.hpp"
+#include "modules/notify/service.hpp"
+#include "modules/notify/webhook_sender.hpp"
 #include "core/field_crypto.hpp"
+#include "core/working_calendar.hpp"
+#include "modules/devices/routes.hpp"
+#include "modules/devices/service.hpp"
+#include "modules/orders/attachment_routes.hpp"
+#include "modules/orders/attachment_service.hpp"
+#include "modules/orders/catalog_service.hpp"
+#include "modules/orders/public_routes.hpp"
+#include "modules/orders/public_service.hpp"
+#include "modules/orders/routes.hpp"
+#include "modules/orders/scheduler.hpp"
+#include "modules/orders/service.hpp"
+#include "modules/orders/similar_routes.hpp"
+#include "modules/orders/similar_service.hpp"
+#include "modules/open311/routes.hpp"
+#include "modules/open311/service.hpp"
 #include "modules/registry/assignment_routes.hpp"
 #include "modules/registry/assignment_service.hpp"
 #include "modules/registry/import_jobs.hpp"
@@ -35,6 +58,21 @@ struct App::Impl {
     std::unique_ptr<registry::ImportJobs> imports;
     std::unique_ptr<registry::AssignmentService> assignments;
     std::unique_ptr<accounts::AccountsService> accounts;
+    // Before the producers that hold an Outbox& (orders), so it outlives them.
+    std::unique_ptr<notify::Deliverer> deliverer;
+    std::unique_ptr<notify::Outbox> outbox;
+    std::unique_ptr<notify::NotifyService> notify;
+    std::unique_ptr<WorkingCalendar> calendar;
+    std::unique_ptr<orders::CatalogService> order_catalog;
+    std::unique_ptr<orders::OrderService> orders;
+    std::unique_ptr<orders::PublicService> order_public;  // QR reports, tracking, ratings
+    std::unique_ptr<open311::Open311Service> open311;  // GeoReport v2 over the orders
+    std::unique_ptr<orders::SimilarService> order_similar;  // possible duplicates at intake
+    std::unique_ptr<analytics::StatsService> stats;  // order statistics: rollups kept by a listener
+    std::unique_ptr<orders::AttachmentService> attachments;  // photos and PDFs on orders
+    std::unique_ptr<devices::DeviceService> devices;         // signed device alarms → hazard orders
+    // After the services it drives, so it is destroyed (and its thread joined) before them.
+    std::unique_ptr<orders::DeadlineScheduler> scheduler;  // warnings, overdue, escalation, no-response closes
     http::Router router;
     std::unique_ptr<http::Pipeline> pipeline;
     std::unique_ptr<http::Server> server;
@@ -110,6 +148,15 @@ void RegisterSystemRoutes(http::Router& router, storage::Database& db, metrics::
 
 App::App() : impl_(std::make_unique<Impl>()) {}
 App::~App() {
+    if (impl_ && impl_->scheduler) {
+        impl_->scheduler->Stop();  // before the outbox it enqueues into and the database close
+    }
+    if (impl_ && impl_->stats) {
+        impl_->stats->Stop();  // before the database it folds into closes
+    }
+    if (impl_ && impl_->deliverer) {
+        impl_->deliverer->Stop();  // before the database it writes to closes
+    }
     if (impl_ && impl_->db) {
         impl_->db->Close();
     }
@@ -152,6 +199,71 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     s.assignments = std::make_unique<registry::AssignmentService>(*s.db, clock, *s.registry);
     registry::RegisterFileRoutes(s.router, *s.residents, *s.assignments, *s.imports, *s.db, clock);
     registry::RegisterAssignmentRoutes(s.router, *s.assignments);
+    notify::DelivererOptions notify_options;
+    notify_options.poll_seconds = config.notify_poll_s;
+    notify_options.max_attempts = config.notify_max_attempts;
+    notify_options.delivery_lease_s =
+        std::max<int64_t>(notify_options.delivery_lease_s, 4 * int64_t{config.notify_webhook_timeout_s});
+    notify::CurlSenderOptions sender_options;
+    sender_options.connect_timeout_ms = std::min(5000L, 1000L * config.notify_webhook_timeout_s);
+    sender_options.total_timeout_ms = 1000L * config.notify_webhook_timeout_s;
+    s.deliverer =
+        std::make_unique<notify::Deliverer>(*s.db, clock, notify::MakeCurlSender(sender_options), notify_options);
+    auto* deliverer = s.deliverer.get();
+    s.outbox = std::make_unique<notify::Outbox>([deliverer] { deliverer->Wake(); });
+    s.notify = std::make_unique<notify::NotifyService>(*s.db, clock);
+    notify::RegisterRoutes(s.router, *s.notify);
+    LINLI_ASSIGN_OR_RETURN(auto calendar_config, CalendarConfigFrom(config));
+    LINLI_ASSIGN_OR_RETURN(auto calendar, WorkingCalendar::Create(calendar_config));
+    s.calendar = std::make_unique<WorkingCalendar>(std::move(calendar));
+    s.order_catalog = std::make_unique<orders::CatalogService>(*s.db, clock, *s.accounts);
+    s.orders = std::make_unique<orders::OrderService>(*s.db, clock, *s.calendar, *s.crypto, *s.order_catalog,
+                                                      *s.registry, *s.assignments, *s.residents, *s.accounts);
+    orders::RegisterRoutes(s.router, *s.orders, *s.order_catalog, clock);
+    s.open311 = std::make_unique<open311::Open311Service>(*s.db, clock, *s.orders, *s.order_catalog, *s.registry);
+    s.orders->AddListener(s.open311.get());  // stores what an Open311 POST brings in the order's transaction
+    open311::RegisterRoutes(s.router, *s.open311);
+    s.order_public = std::make_unique<orders::PublicService>(*s.db, clock, *s.crypto, *s.orders, *s.order_catalog,
+                                                             *s.registry, *s.accounts, s.outbox.get());
+    orders::RegisterPublicRoutes(s.router, *s.order_public);
+    s.order_similar = std::make_unique<orders::SimilarService>(*s.db, clock, *s.registry);
+    orders::RegisterSimilarRoutes(s.router, *s.order_similar);
+    analytics::StatsOptions stats_options;
+    LINLI_ASSIGN_OR_RETURN(stats_options.utc_offset, registry::FixedUtcOffset(config.timezone));
+    s.stats = std::make_unique<analytics::StatsService>(*s.db, clock, *s.order_catalog, *s.registry, *s.assignments,
+                                                        *s.accounts, stats_options);
+    s.orders->AddListener(s.stats.get());  // each step rewrites the order's statistics fact
+    analytics::RegisterRoutes(s.router, *s.stats);
+    // First start after migration 0011, or a new time zone: count the orders there are (ADR 0011).
+    if (auto fresh = s.stats->EnsureFresh(); !fresh) {
+        spdlog::warn("order statistics: not rebuilt: {}", fresh.error().message);
+    }
+    orders::AttachmentOptions attachment_options;
+    attachment_options.dir = config.attachments_dir;
+    attachment_options.max_bytes = config.attachment_max_bytes;
+    attachment_options.max_per_order = config.attachments_per_order;
+    s.attachments = std::make_unique<orders::AttachmentService>(*s.db, clock, *s.crypto, attachment_options);
+    orders::RegisterAttachmentRoutes(s.router, *s.attachments);
+    // Files a crash left without their row (written, not yet recorded) are removed (docs/attachments.md).
+    if (auto swept = s.attachments->SweepOrphans(); !swept) {
+        spdlog::warn("attachments: orphan sweep failed: {}", swept.error().message);
+    } else if (*swept > 0) {
+        spdlog::info("attachments: removed {} orphaned file(s)", *swept);
+    }
+    devices::DeviceOptions device_options;
+    device_options.dedupe_seconds = int64_t{60} * config.device_dedupe_minutes;
+    s.devices = std::make_unique<devices::DeviceService>(*s.db, clock, *s.crypto, *s.orders, *s.order_catalog,
+                                                         *s.registry, device_options);
+    devices::RegisterRoutes(s.router, *s.devices);
+    // A poor rating whose reopen step a crash interrupted is finished now (ADR 0007).
+    if (auto resumed = s.order_public->ResumePendingReopens(); !resumed) {
+        spdlog::warn("ratings: pending reopens not finished: {}", resumed.error().message);
+    }
+    orders::SchedulerOptions scheduler_options;
+    scheduler_options.max_sleep_s = config.scheduler_interval_s;
+    scheduler_options.escalation_step_hours = config.escalation_step_hours;
+    s.scheduler = std::make_unique<orders::DeadlineScheduler>(*s.db, clock, *s.calendar, *s.orders, s.outbox.get(),
+                                                              s.order_public.get(), scheduler_options);
 
     s.pipeline = std::make_unique<http::Pipeline>(s.router, accounts::MakeAuthenticator(*s.accounts), s.metrics,
                                                   http::PipelineOptions{config.access_log});
@@ -170,11 +282,23 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     return app;
 }
 
-Result<void> App::Start() { return impl_->server->Start(); }
+Result<void> App::Start() {
+    LINLI_TRY(impl_->server->Start());
+    impl_->deliverer->Start();
+    impl_->stats->Start();
+    impl_->scheduler->Start();
+    return {};
+}
 uint16_t App::port() const { return impl_->server->port(); }
 
 void App::RunUntilStopped() {
     impl_->server->RunUntilStopped();
+    // The scheduler writes and enqueues: stop it (its sweep in progress finishes) before the deliverer.
+    impl_->scheduler->Stop();
+    // No request can enqueue any more; stop delivering (an in-flight webhook POST is cancelled and
+    // retried after a restart) before the database closes.
+    impl_->deliverer->Stop();
+    impl_->stats->Stop();
     // Every request has been answered; now make sure queued writes are durable before exit.
     impl_->db->Close();
 }
@@ -184,6 +308,9 @@ storage::Database& App::db() { return *impl_->db; }
 accounts::AccountsService& App::accounts() { return *impl_->accounts; }
 registry::RegistryService& App::registry() { return *impl_->registry; }
 registry::ResidentService& App::residents() { return *impl_->residents; }
+notify::Outbox& App::outbox() { return *impl_->outbox; }
+notify::Deliverer& App::deliverer() { return *impl_->deliverer; }
+orders::DeadlineScheduler& App::scheduler() { return *impl_->scheduler; }
 metrics::Registry& App::metrics() { return impl_->metrics; }
 
 std::vector<std::pair<std::string, std::string>> App::RouteList() const {

@@ -20,6 +20,13 @@ class FieldCrypto;
 namespace linli::accounts {
 class AccountsService;
 }
+namespace linli::notify {
+class Deliverer;
+class Outbox;
+}  // namespace linli::notify
+namespace linli::orders {
+class DeadlineScheduler;
+}  // namespace linli::orders
 namespace linli::registry {
 class RegistryService;
 class ResidentService;
@@ -50,6 +57,12 @@ public:
     accounts::AccountsService& accounts();
     registry::RegistryService& registry();
     registry::ResidentService& residents();
+    /// Where services enqueue notifications (wired to the deliverer).
+    notify::Outbox& outbox();
+    /// The notification deliverer (started by Start(), stopped on shutdown); tests run passes with it.
+    notify::Deliverer& deliverer();
+    /// The deadline scheduler (started by Start(), stopped on shutdown); tests run sweeps with it.
+    orders::DeadlineScheduler& scheduler();
     metrics::Registry& metrics();
     /// Every registered route as (method, pattern), for the OpenAPI completeness test.
     std::vector<std::pair<std::string, std::string>> RouteList() const;

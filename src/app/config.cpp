@@ -5,6 +5,7 @@
 #include <charconv>
 #include <filesystem>
 #include <functional>
+#include <optional>
 
 namespace linli::app {
 
@@ -35,7 +36,33 @@ Result<bool> ParseBool(const std::string& key, const std::string& v) {
 struct Setting {
     SettingInfo info;
     std::function<Result<void>(Config&, const std::string&)> set;
+    bool list = false;  // a TOML array is accepted and joined with commas
 };
+
+// WorkingCalendarConfig's field names (in WorkingCalendar::Create's errors) as setting keys.
+Error AsCalendarSettingError(Error error) {
+    if (error.field == "spans") {
+        error.field = "community.working_hours";
+    } else if (error.field == "time_zone") {
+        error.field = "community.timezone";
+    } else {
+        error.field = "community." + error.field;  // weekend_days, holidays, extra_workdays
+    }
+    error.message = error.field + ": " + error.message;
+    return error;
+}
+
+// A calendar setting is checked on its own as it is set, so the error points at the source that
+// gave it; rules between settings (a date both holiday and extra workday) wait for Validate.
+std::function<Result<void>(Config&, const std::string&)> CalendarSetter(std::string Config::*member) {
+    return [member](Config& c, const std::string& v) -> Result<void> {
+        Config alone;
+        alone.*member = v;
+        LINLI_TRY(CalendarConfigFrom(alone));
+        c.*member = v;
+        return {};
+    };
+}
 
 template <class T>
 std::function<Result<void>(Config&, const std::string&)> IntSetter(T Config::*member, const std::string& key,
@@ -100,6 +127,46 @@ const std::vector<Setting>& AllSettings() {
             StringSetter(&Config::key_file));
         add("community.timezone", "LINLI_TIMEZONE", "timezone", "the community's time zone",
             StringSetter(&Config::timezone));
+        auto add_list = [&](std::string key, std::string env, std::string flag, std::string help, auto setter) {
+            add(std::move(key), std::move(env), std::move(flag), std::move(help), std::move(setter));
+            s.back().list = true;
+        };
+        add_list("community.working_hours", "LINLI_WORKING_HOURS", "working-hours",
+                 "working time of a working day, e.g. 09:00-12:00,13:30-18:00", CalendarSetter(&Config::working_hours));
+        add_list("community.weekend_days", "LINLI_WEEKEND_DAYS", "weekend-days",
+                 "ISO weekdays off (1 = Monday ... 7 = Sunday), e.g. 6,7", CalendarSetter(&Config::weekend_days));
+        add_list("community.holidays", "LINLI_HOLIDAYS", "holidays",
+                 "dates off, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD, comma-separated", CalendarSetter(&Config::holidays));
+        add_list("community.extra_workdays", "LINLI_EXTRA_WORKDAYS", "extra-workdays",
+                 "weekend dates worked instead (调休), YYYY-MM-DD, comma-separated",
+                 CalendarSetter(&Config::extra_workdays));
+        add("notify.poll_seconds", "LINLI_NOTIFY_POLL", "notify-poll",
+            "seconds between looks for due notifications (a new one wakes the deliverer at once)",
+            IntSetter(&Config::notify_poll_s, "notify.poll_seconds", 1, 3600));
+        add("notify.max_attempts", "LINLI_NOTIFY_MAX_ATTEMPTS", "notify-max-attempts",
+            "webhook attempts (with backoff from 10 s to 1 h) before a delivery is marked failed",
+            IntSetter(&Config::notify_max_attempts, "notify.max_attempts", 1, 100));
+        add("notify.webhook_timeout", "LINLI_NOTIFY_WEBHOOK_TIMEOUT", "notify-webhook-timeout",
+            "seconds one webhook POST may take",
+            IntSetter(&Config::notify_webhook_timeout_s, "notify.webhook_timeout", 1, 60));
+        add("storage.attachments_dir", "LINLI_ATTACHMENTS_DIR", "attachments-dir",
+            "folder for order attachments (photos, PDFs); shared by every instance",
+            StringSetter(&Config::attachments_dir));
+        add("storage.attachment_max_bytes", "LINLI_ATTACHMENT_MAX_BYTES", "attachment-max-bytes",
+            "largest attachment in bytes (larger uploads answer 413)",
+            IntSetter(&Config::attachment_max_bytes, "storage.attachment_max_bytes", 1024, int64_t{1} << 30));
+        add("storage.attachments_per_order", "LINLI_ATTACHMENTS_PER_ORDER", "attachments-per-order",
+            "most attachments one order may have",
+            IntSetter(&Config::attachments_per_order, "storage.attachments_per_order", 1, 1000));
+        add("devices.dedupe_minutes", "LINLI_DEVICE_DEDUPE_MINUTES", "device-dedupe-minutes",
+            "a device's repeated alarms within this many minutes join its open order (0: every alarm a new order)",
+            IntSetter(&Config::device_dedupe_minutes, "devices.dedupe_minutes", 0, 24 * 60));
+        add("orders.scheduler_interval_seconds", "LINLI_SCHEDULER_INTERVAL", "scheduler-interval",
+            "the deadline scheduler sleeps at most this long between sweeps (it wakes sooner for a due deadline)",
+            IntSetter(&Config::scheduler_interval_s, "orders.scheduler_interval_seconds", 1, 3600));
+        add("orders.escalation_step_hours", "LINLI_ESCALATION_STEP_HOURS", "escalation-step-hours",
+            "working hours an escalated, still overdue order waits before it climbs the next rung",
+            IntSetter(&Config::escalation_step_hours, "orders.escalation_step_hours", 1, 8784));
         return s;
     }();
     return settings;
@@ -118,11 +185,36 @@ const std::vector<SettingInfo>& Settings() {
     return infos;
 }
 
-Result<void> ApplySetting(Config& config, const std::string& toml_key, const std::string& value) {
+namespace {
+
+const Setting* FindSetting(const std::string& toml_key) {
     for (const auto& s : AllSettings()) {
         if (s.info.toml_key == toml_key) {
-            return s.set(config, value);
+            return &s;
         }
+    }
+    return nullptr;
+}
+
+// A TOML scalar as the text a variable or flag would give.
+std::optional<std::string> ScalarText(const toml::node& value) {
+    if (auto s = value.value<std::string>()) {
+        return *s;
+    }
+    if (auto i = value.value<int64_t>()) {
+        return std::to_string(*i);
+    }
+    if (auto b = value.value<bool>()) {
+        return *b ? "true" : "false";
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<void> ApplySetting(Config& config, const std::string& toml_key, const std::string& value) {
+    if (const Setting* s = FindSetting(toml_key)) {
+        return s->set(config, value);
     }
     return InvalidArgument(toml_key, "unknown setting " + toml_key);
 }
@@ -148,17 +240,23 @@ Result<void> ApplyTomlFile(Config& config, const std::string& path, bool require
         }
         for (const auto& [key, value] : *sub) {
             std::string full = std::string(section.str()) + "." + std::string(key.str());
-            std::string text;
-            if (auto s = value.value<std::string>()) {
-                text = *s;
-            } else if (auto i = value.value<int64_t>()) {
-                text = std::to_string(*i);
-            } else if (auto b = value.value<bool>()) {
-                text = *b ? "true" : "false";
-            } else {
+            std::optional<std::string> text = ScalarText(value);
+            const Setting* setting = FindSetting(full);
+            if (const auto* array = value.as_array(); array != nullptr && setting != nullptr && setting->list) {
+                // holidays = ["2026-10-01", "2026-10-02"] means the same as "2026-10-01,2026-10-02".
+                text.emplace();
+                for (const auto& item : *array) {
+                    auto item_text = ScalarText(item);
+                    if (!item_text) {
+                        return InvalidArgument(full, full + " must be a list of strings or integers");
+                    }
+                    *text += (text->empty() ? "" : ",") + *item_text;
+                }
+            }
+            if (!text) {
                 return InvalidArgument(full, full + " must be a string, integer or boolean");
             }
-            LINLI_TRY(ApplySetting(config, full, text));
+            LINLI_TRY(ApplySetting(config, full, *text));
         }
     }
     return {};
@@ -202,7 +300,25 @@ Result<void> Validate(const Config& config) {
     if (config.absolute_session_s < config.idle_session_s) {
         return InvalidArgument("auth.absolute_timeout", "absolute_timeout must not be shorter than idle_timeout");
     }
+    LINLI_TRY(CalendarConfigFrom(config));
     return {};
+}
+
+Result<WorkingCalendarConfig> CalendarConfigFrom(const Config& config) {
+    auto parsed = [&]() -> Result<WorkingCalendarConfig> {
+        WorkingCalendarConfig calendar;
+        calendar.time_zone = config.timezone;
+        LINLI_ASSIGN_OR_RETURN(calendar.spans, ParseWorkingSpans(config.working_hours, "spans"));
+        LINLI_ASSIGN_OR_RETURN(calendar.weekend_days, ParseWeekdayList(config.weekend_days, "weekend_days"));
+        LINLI_ASSIGN_OR_RETURN(calendar.holidays, ParseDateList(config.holidays, "holidays"));
+        LINLI_ASSIGN_OR_RETURN(calendar.extra_workdays, ParseDateList(config.extra_workdays, "extra_workdays"));
+        LINLI_ASSIGN_OR_RETURN(auto checked, WorkingCalendar::Create(calendar));
+        return checked.config();  // as Create normalised it (spans sorted)
+    }();
+    if (!parsed) {
+        return AsCalendarSettingError(parsed.error());
+    }
+    return parsed;
 }
 
 }  // namespace linli::app

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/working_calendar.hpp"
 
 namespace linli::app {
 
@@ -37,6 +38,24 @@ struct Config {
     std::string key_file = "var/linli.key";  // encrypts ID numbers and phones; keep it out of backups of the DB
     // [community]
     std::string timezone = "Asia/Shanghai";
+    // The working calendar that SLA deadlines count in, as written in config (see CalendarConfigFrom).
+    std::string working_hours = "09:00-12:00,13:30-18:00";
+    std::string weekend_days = "6,7";  // ISO weekdays, 1 = Monday
+    std::string holidays;              // none built in: each community lists the year's public holidays
+    std::string extra_workdays;        // weekend days worked in exchange (调休)
+    // [notify]
+    int notify_poll_s = 5;              // the deliverer looks for due notifications at least this often
+    int notify_max_attempts = 10;       // webhook attempts before a delivery is marked failed
+    int notify_webhook_timeout_s = 10;  // one webhook POST, connect included
+    // [storage] order attachments (docs/attachments.md)
+    std::string attachments_dir = "var/attachments";  // shared storage when several instances serve
+    int64_t attachment_max_bytes = 10 * 1024 * 1024;
+    int attachments_per_order = 20;
+    // [devices] incoming device alarms (docs/devices.md)
+    int device_dedupe_minutes = 10;  // repeated alarms of one device within this join its open order; 0: never
+    // [orders] the deadline scheduler (ADR 0005 "Scheduler")
+    int scheduler_interval_s = 30;      // it looks at least this often (sooner when a deadline comes first)
+    int escalation_step_hours = 8;      // working hours between automatic rungs on one missed deadline
 };
 
 /// One setting as it appears in each source: TOML key "server.listen", env LINLI_LISTEN, flag --listen.
@@ -59,6 +78,10 @@ Result<void> ApplyEnvironment(Config& config, const std::map<std::string, std::s
 
 /// Checks cross-field rules (ranges, listen address shape).
 Result<void> Validate(const Config& config);
+
+/// The community's working calendar from the [community] settings, checked by WorkingCalendar::Create
+/// (so `WorkingCalendar::Create(*result)` cannot fail); errors name the setting ("community.holidays").
+Result<WorkingCalendarConfig> CalendarConfigFrom(const Config& config);
 
 /// host and port of `listen` ("HOST:PORT" or "[v6]:PORT").
 Result<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen);

@@ -3,9 +3,11 @@
 
 #include <boost/system/result.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace linli {
 
@@ -33,6 +35,9 @@ struct Error {
     ErrorCode code = ErrorCode::kInternal;
     std::string message;
     std::string field;  // the offending field, header or parameter; empty when none applies
+    /// For a state conflict (409): the actions allowed in the current state (possibly none), sent as
+    /// "allowed"; absent for every other error.
+    std::optional<std::vector<std::string>> allowed;
 };
 
 inline Error InvalidArgument(std::string field, std::string message) {

@@ -42,6 +42,13 @@ Response ErrorResponse(const Error& error) {
     if (!error.field.empty()) {
         inner["field"] = error.field;
     }
+    if (error.allowed) {
+        boost::json::array allowed;
+        for (const auto& a : *error.allowed) {
+            allowed.emplace_back(a);
+        }
+        inner["allowed"] = std::move(allowed);
+    }
     boost::json::object outer;
     outer["error"] = std::move(inner);
     Response r;

@@ -62,8 +62,8 @@ struct User {
     UserStatus status = UserStatus::kActive;
     std::vector<int64_t> scope_node_ids;  // ascending
     int64_t failed_logins = 0;
-    std::optional<int64_t> locked_until;  // set while (or after) locked; compare with now
-    std::optional<int64_t> password_changed_at;
+    std::optional<int64_t> locked_until;         // set while (or after) locked; compare with now
+    std::optional<int64_t> password_changed_at;  // none: no password yet, so no login until an admin sets one
     int64_t created_at = 0;
     int64_t updated_at = 0;
 };
@@ -72,7 +72,9 @@ struct User {
 struct NewUser {
     std::string username;
     std::string display_name;  // defaults to the username when empty
-    std::string password;
+    /// None: the account gets no usable password; every login fails like a wrong password until an
+    /// administrator sets one (UserPatch::password). For people registered by others, e.g. carers.
+    std::optional<std::string> password;
     Role role = Role::kResident;
     std::vector<int64_t> scope_node_ids;
 };

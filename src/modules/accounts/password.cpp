@@ -29,7 +29,8 @@ Result<std::string> HashPassword(std::string_view password, const PasswordCost& 
 bool VerifyPassword(std::string_view hash, std::string_view password) {
     crypto::Init();
     // libsodium reads the hash as a NUL-terminated string of at most crypto_pwhash_STRBYTES.
-    if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) {
+    // The no-password marker would fail libsodium's parse too; saying so does not rely on it.
+    if (hash.empty() || hash == kNoPasswordHash || hash.size() >= crypto_pwhash_STRBYTES) {
         return false;
     }
     std::string terminated(hash);

@@ -23,11 +23,15 @@ struct PasswordCost {
 constexpr size_t kMinPasswordChars = 10;
 constexpr size_t kMaxPasswordChars = 128;
 
+/// What an account without a usable password stores instead of a hash (NewUser::password absent).
+/// Not an Argon2id string, so no password verifies against it; setting a password replaces it.
+inline constexpr std::string_view kNoPasswordHash = "!";
+
 /// A self-describing Argon2id string ("$argon2id$v=19$m=...,t=...,p=1$salt$hash") with a random salt.
 /// Fails (kInternal) only when the memory limit cannot be allocated.
 Result<std::string> HashPassword(std::string_view password, const PasswordCost& cost);
 
-/// True when `password` matches `hash`; false for a wrong password and for a malformed hash.
+/// True when `password` matches `hash`; false for a wrong password, a malformed hash and kNoPasswordHash.
 bool VerifyPassword(std::string_view hash, std::string_view password);
 
 /// True when `hash` was made with other limits than `cost` (rehash it at the next good login).

@@ -31,6 +31,13 @@ TEST(PasswordHashTest, MalformedHashesNeverVerify) {
     EXPECT_FALSE(VerifyPassword(std::string(1000, 'x'), "x"));
 }
 
+TEST(PasswordHashTest, TheNoPasswordMarkerVerifiesNothing) {
+    for (const char* attempt : {"", "!", "Correct-Horse-9", "$argon2id$"}) {
+        EXPECT_FALSE(VerifyPassword(kNoPasswordHash, attempt)) << attempt;
+    }
+    EXPECT_TRUE(NeedsRehash(kNoPasswordHash, PasswordCost::Minimum()));
+}
+
 TEST(PasswordHashTest, AsksForRehashWhenTheCostChanged) {
     auto hash = HashPassword("Correct-Horse-9", PasswordCost::Minimum());
     ASSERT_TRUE(hash);

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "modules/accounts/password.hpp"
+
 namespace linli::accounts::repo {
 
 using storage::Conn;
@@ -137,10 +139,15 @@ Result<std::optional<UserRecord>> FindUserById(Conn& conn, int64_t id) {
 }
 
 Result<int64_t> InsertUser(Conn& conn, const NewUser& user, std::string_view password_hash, int64_t now) {
+    // An account without a password has never had one set: password_changed_at stays NULL.
+    std::optional<int64_t> password_changed_at;
+    if (password_hash != kNoPasswordHash) {
+        password_changed_at = now;
+    }
     auto rows = conn.Query(
         "INSERT INTO users (username, display_name, password_hash, role, status, failed_logins, password_changed_at, "
-        "created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', 0, $5, $5, $5) RETURNING id",
-        {user.username, user.display_name, password_hash, RoleName(user.role), now});
+        "created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', 0, $5, $6, $6) RETURNING id",
+        {user.username, user.display_name, password_hash, RoleName(user.role), password_changed_at, now});
     if (!rows) {
         if (rows.error().code == ErrorCode::kConflict) {
             return Conflict("username \"" + user.username + "\" is already taken", "username");

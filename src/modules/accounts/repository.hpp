@@ -59,7 +59,8 @@ Result<std::optional<UserRecord>> FindUserById(storage::Conn& conn, int64_t id);
 /// The user's scope node ids, ascending.
 Result<std::vector<int64_t>> ScopeNodeIds(storage::Conn& conn, int64_t user_id);
 
-/// Inserts the user (not its scopes); kConflict naming "username" when taken.
+/// Inserts the user (not its scopes); kConflict naming "username" when taken. With kNoPasswordHash
+/// as `password_hash`, password_changed_at stays NULL (no password set yet).
 Result<int64_t> InsertUser(storage::Conn& conn, const NewUser& user, std::string_view password_hash, int64_t now);
 /// Replaces the user's scope rows with `node_ids`.
 Result<void> ReplaceScopes(storage::Conn& conn, int64_t user_id, const std::vector<int64_t>& node_ids);

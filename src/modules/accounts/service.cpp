@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -204,7 +205,12 @@ Result<LoginResult> AccountsService::Login(std::string_view username_in, std::st
     std::optional<std::string> rehash;
     if (!Locked(found->user, clock_.Now())) {
         // Verified outside the transaction: Argon2id takes tens of milliseconds and the writer is shared.
-        password_ok = VerifyPassword(verified_hash, password);
+        if (verified_hash == kNoPasswordHash) {
+            // No password set yet: refused like a wrong one, after as long as a real check takes.
+            (void)VerifyPassword(dummy_hash_, password);
+        } else {
+            password_ok = VerifyPassword(verified_hash, password);
+        }
         if (password_ok && NeedsRehash(verified_hash, options_.cost)) {
             LINLI_ASSIGN_OR_RETURN(auto fresh_hash, HashPassword(password, options_.cost));
             rehash = std::move(fresh_hash);
@@ -238,7 +244,9 @@ Result<LoginResult> AccountsService::Login(std::string_view username_in, std::st
         // A password changed since it was verified makes the verification stale.
         if (!password_ok || fresh->password_hash != verified_hash) {
             LINLI_ASSIGN_OR_RETURN(int64_t failed, repo::RecordFailedLogin(c, user.id, now));
-            LINLI_TRY(RecordAudit(c, FailedLoginAudit(username_in, info, now, user.id, "wrong_password", "failed")));
+            // The caller cannot tell the two apart; the audit log tells an administrator.
+            const char* reason = fresh->password_hash == kNoPasswordHash ? "no_password" : "wrong_password";
+            LINLI_TRY(RecordAudit(c, FailedLoginAudit(username_in, info, now, user.id, reason, "failed")));
             if (failed >= options_.max_failed_logins) {
                 const int64_t until = now + options_.lock_seconds;
                 LINLI_TRY(repo::LockUntil(c, user.id, until));
@@ -395,33 +403,136 @@ Result<void> AccountsService::Logout(const Actor& actor, const RequestInfo& info
 
 // ---- users -------------------------------------------------------------------------------------
 
-Result<User> AccountsService::CreateUser(const Actor& actor, const NewUser& input, const RequestInfo& info) {
-    LINLI_TRY(RequireAdmin(actor));
+Result<NewUser> AccountsService::CheckNewUser(const NewUser& input) const {
     NewUser user = input;
     user.username = NormalizeUsername(input.username);
-    user.password = NormalizePassword(input.password);
     LINLI_TRY(CheckUsername(user.username));
     if (text::Trim(input.display_name).empty()) {
         user.display_name = user.username;
     } else {
         LINLI_ASSIGN_OR_RETURN(user.display_name, CleanText("display_name", input.display_name, kMaxDisplayNameChars));
     }
-    LINLI_TRY(CheckPasswordPolicy(user.password));
+    if (input.password) {
+        user.password = NormalizePassword(*input.password);
+        LINLI_TRY(CheckPasswordPolicy(*user.password));
+    }
+    return user;
+}
+
+Result<std::string> AccountsService::HashFor(const NewUser& user) const {
+    if (!user.password) {
+        return std::string(kNoPasswordHash);
+    }
+    return HashPassword(*user.password, options_.cost);
+}
+
+Result<User> AccountsService::CreateUser(const Actor& actor, const NewUser& input, const RequestInfo& info) {
+    LINLI_TRY(RequireAdmin(actor));
+    LINLI_ASSIGN_OR_RETURN(NewUser user, CheckNewUser(input));
     LINLI_ASSIGN_OR_RETURN(user.scope_node_ids, ValidateScope(input.scope_node_ids));
-    LINLI_ASSIGN_OR_RETURN(const std::string hash, HashPassword(user.password, options_.cost));
+    LINLI_ASSIGN_OR_RETURN(const std::string hash, HashFor(user));
 
     return db_.Write([&](Conn& c) -> Result<User> {
         const int64_t now = clock_.Now();
         LINLI_ASSIGN_OR_RETURN(int64_t id, repo::InsertUser(c, user, hash, now));
         LINLI_TRY(repo::ReplaceScopes(c, id, user.scope_node_ids));
-        LINLI_TRY(RecordAudit(
-            c, MakeAudit(actor, info, now, "user.create", "user", id,
-                         AuditDetail({{"username", user.username}, {"role", std::string(RoleName(user.role))}}))));
+        std::vector<std::pair<std::string, std::string>> detail{{"username", user.username},
+                                                                {"role", std::string(RoleName(user.role))}};
+        if (!user.password) {
+            detail.emplace_back("password", "none");
+        }
+        LINLI_TRY(RecordAudit(c, MakeAudit(actor, info, now, "user.create", "user", id, AuditDetail(detail))));
         LINLI_ASSIGN_OR_RETURN(auto created, repo::FindUserById(c, id));
         if (!created) {
             return Internal("user vanished after insert");
         }
         return std::move(created->user);
+    });
+}
+
+Result<std::vector<User>> AccountsService::CreateUsers(const Actor& actor, const std::vector<NewUser>& inputs,
+                                                       const RequestInfo& info) {
+    LINLI_TRY(RequireAdmin(actor));
+    // An error names the account it is about: the field alone would not say which of many.
+    auto about = [&inputs](size_t i, Error e) {
+        e.message = "user " + std::to_string(i + 1) + " (" + NormalizeUsername(inputs[i].username) + "): " + e.message;
+        return e;
+    };
+    std::vector<NewUser> users;
+    users.reserve(inputs.size());
+    std::vector<int64_t> all_scope_ids;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        auto user = CheckNewUser(inputs[i]);
+        if (!user) {
+            return about(i, user.error());
+        }
+        std::sort(user->scope_node_ids.begin(), user->scope_node_ids.end());
+        user->scope_node_ids.erase(std::unique(user->scope_node_ids.begin(), user->scope_node_ids.end()),
+                                   user->scope_node_ids.end());
+        all_scope_ids.insert(all_scope_ids.end(), user->scope_node_ids.begin(), user->scope_node_ids.end());
+        users.push_back(std::move(*user));
+    }
+    // Every scope node checked once, in slices the resolver takes (one query each on a cache miss).
+    std::sort(all_scope_ids.begin(), all_scope_ids.end());
+    all_scope_ids.erase(std::unique(all_scope_ids.begin(), all_scope_ids.end()), all_scope_ids.end());
+    constexpr size_t kScopeSlice = 500;
+    for (size_t from = 0; from < all_scope_ids.size(); from += kScopeSlice) {
+        const size_t to = std::min(all_scope_ids.size(), from + kScopeSlice);
+        auto checked = ValidateScope(std::vector<int64_t>(all_scope_ids.begin() + static_cast<std::ptrdiff_t>(from),
+                                                          all_scope_ids.begin() + static_cast<std::ptrdiff_t>(to)));
+        if (!checked) {
+            return checked.error();
+        }
+    }
+    std::vector<std::string> hashes;
+    hashes.reserve(users.size());
+    for (const auto& user : users) {
+        LINLI_ASSIGN_OR_RETURN(auto hash, HashFor(user));
+        hashes.push_back(std::move(hash));
+    }
+
+    return db_.Write([&](Conn& c) -> Result<std::vector<User>> {
+        const int64_t now = clock_.Now();
+        std::vector<User> created;
+        created.reserve(users.size());
+        std::map<std::string, int64_t> per_role;
+        int64_t without_password = 0;
+        for (size_t i = 0; i < users.size(); ++i) {
+            const NewUser& u = users[i];
+            auto id = repo::InsertUser(c, u, hashes[i], now);
+            if (!id) {
+                return about(i, id.error());
+            }
+            LINLI_TRY(repo::ReplaceScopes(c, *id, u.scope_node_ids));
+            User user;
+            user.id = *id;
+            user.username = u.username;
+            user.display_name = u.display_name;
+            user.role = u.role;
+            user.scope_node_ids = u.scope_node_ids;
+            if (u.password) {
+                user.password_changed_at = now;
+            } else {
+                ++without_password;
+            }
+            user.created_at = now;
+            user.updated_at = now;
+            ++per_role[std::string(RoleName(u.role))];
+            created.push_back(std::move(user));
+        }
+        if (!created.empty()) {
+            std::string roles;
+            for (const auto& [role, count] : per_role) {
+                roles += (roles.empty() ? "" : ",") + role + "=" + std::to_string(count);
+            }
+            LINLI_TRY(RecordAudit(c, MakeAudit(actor, info, now, "user.create_batch", "user", std::nullopt,
+                                               AuditDetail({{"count", std::to_string(created.size())},
+                                                            {"roles", roles},
+                                                            {"without_password", std::to_string(without_password)},
+                                                            {"first_id", std::to_string(created.front().id)},
+                                                            {"last_id", std::to_string(created.back().id)}}))));
+        }
+        return created;
     });
 }
 

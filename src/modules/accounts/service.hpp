@@ -60,6 +60,7 @@ public:
     /// Checks the password and opens a session (cookie + CSRF token) or, with `bearer`, a bearer
     /// login. Wrong username or password: 401; a locked account: kLocked (423), even with the right
     /// password; `max_failed_logins` wrong passwords in a row lock the account for `lock_seconds`.
+    /// An account without a password (NewUser::password absent) refuses every password this way.
     /// Failures are audited and their counters committed although the call returns an error.
     Result<LoginResult> Login(std::string_view username, std::string_view password, bool bearer,
                               const RequestInfo& info);
@@ -74,7 +75,15 @@ public:
 
     // ---- users (administrators; GetUser also for oneself) ----------------------------------------
 
+    /// Creates one account, audited as user.create. Without NewUser::password the account has no
+    /// usable password (kNoPasswordHash, password_changed_at none) until an UpdateUser sets one.
     Result<User> CreateUser(const Actor& actor, const NewUser& user, const RequestInfo& info);
+    /// Creates many accounts in one transaction, all or none, checked like CreateUser; for bulk
+    /// loads (the demo's carers) where a write and an audit row per account would be slow. One
+    /// audit row, user.create_batch, names the count, the roles and the id range. Returns the
+    /// accounts in the given order. Accounts without a password cost no hashing at all.
+    Result<std::vector<User>> CreateUsers(const Actor& actor, const std::vector<NewUser>& users,
+                                          const RequestInfo& info);
     Result<Page<User>> ListUsers(const Actor& actor, const UserQuery& query);
     Result<User> GetUser(const Actor& actor, int64_t user_id);
     Result<User> GetUserByUsername(const Actor& actor, std::string_view username);
@@ -105,6 +114,10 @@ public:
 
 private:
     Result<void> RequireAdmin(const Actor& actor) const;
+    /// Username, display name and password (when given) normalized and checked; scope untouched.
+    Result<NewUser> CheckNewUser(const NewUser& input) const;
+    /// The Argon2id hash of the user's password, or kNoPasswordHash without one.
+    Result<std::string> HashFor(const NewUser& user) const;
     /// Deduplicates and sorts `ids`, and checks every one names a territory node.
     Result<std::vector<int64_t>> ValidateScope(std::vector<int64_t> ids) const;
 

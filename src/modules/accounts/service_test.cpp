@@ -403,6 +403,136 @@ TEST_P(AccountsServiceTest, PasswordResetRevokesSessionsAndClearsTheLock) {
     EXPECT_EQ(weak.error().field, "password");
 }
 
+// ---- accounts without a password ---------------------------------------------------------------------------
+
+TEST_P(AccountsServiceTest, AnAccountWithoutAPasswordCannotLogInUntilAnAdminSetsOne) {
+    auto created =
+        service_->CreateUser(admin_, NewUser{"link01", "联户长 赵师傅", std::nullopt, Role::kLinkLeader, {3}}, kInfo);
+    ASSERT_TRUE(created) << created.error().message;
+    EXPECT_FALSE(created->password_changed_at.has_value());  // no password was ever set
+
+    // Every password is refused exactly like a wrong one, including the marker stored in its place.
+    auto wrong_elsewhere = service_->Login("admin", "Wrong-Password-1", false, kInfo);
+    ASSERT_FALSE(wrong_elsewhere);
+    for (const std::string& attempt : {std::string(kPassword), std::string(""), std::string(kNoPasswordHash)}) {
+        auto refused = service_->Login("link01", attempt, false, kInfo);
+        ASSERT_FALSE(refused) << attempt;
+        EXPECT_EQ(refused.error().code, wrong_elsewhere.error().code) << attempt;
+        EXPECT_EQ(refused.error().message, wrong_elsewhere.error().message) << attempt;
+    }
+    // The attempts count towards the lock like wrong passwords; the log says why they failed.
+    EXPECT_EQ(service_->GetUser(admin_, created->id)->failed_logins, 3);
+    AuditQuery failed;
+    failed.action = "auth.login_failed";
+    auto rows = service_->ListAudit(admin_, failed);
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->items.size(), 4u);
+    EXPECT_NE(rows->items[0].detail.find("no_password"), std::string::npos) << rows->items[0].detail;
+    EXPECT_NE(rows->items[3].detail.find("wrong_password"), std::string::npos) << rows->items[3].detail;
+
+    clock_.Advance(60);
+    UserPatch patch;
+    patch.password = "Link-Leader-Pass-1";
+    auto reset = service_->UpdateUser(admin_, created->id, patch, kInfo);
+    ASSERT_TRUE(reset) << reset.error().message;
+    EXPECT_EQ(reset->password_changed_at, kStart + 60);
+    EXPECT_EQ(reset->failed_logins, 0);
+    auto login = service_->Login("link01", "Link-Leader-Pass-1", false, kInfo);
+    ASSERT_TRUE(login) << login.error().message;
+    EXPECT_EQ(login->user.role, Role::kLinkLeader);
+}
+
+TEST_P(AccountsServiceTest, CreateUsersMakesManyAccountsInOneTransaction) {
+    std::vector<NewUser> batch{
+        NewUser{"Grid_02", "网格员 王芳", std::nullopt, Role::kGridWorker, {3}},
+        NewUser{"head_01", "", std::nullopt, Role::kBuildingHead, {3, 1, 3}},
+        NewUser{"staff_02", "社区工作者", std::string(kPassword), Role::kCommunityStaff, {2}},
+    };
+    auto created = service_->CreateUsers(admin_, batch, kInfo);
+    ASSERT_TRUE(created) << created.error().message;
+    ASSERT_EQ(created->size(), 3u);
+    EXPECT_EQ((*created)[0].username, "grid_02");
+    EXPECT_LT((*created)[0].id, (*created)[1].id);
+    EXPECT_EQ((*created)[1].display_name, "head_01");
+    EXPECT_FALSE((*created)[1].password_changed_at.has_value());
+    EXPECT_EQ((*created)[2].password_changed_at, kStart);
+
+    // What was stored is what came back.
+    auto head = service_->GetUserByUsername(admin_, "head_01");
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->id, (*created)[1].id);
+    EXPECT_EQ(head->role, Role::kBuildingHead);
+    EXPECT_EQ(head->scope_node_ids, (std::vector<int64_t>{1, 3}));
+    EXPECT_FALSE(head->password_changed_at.has_value());
+    EXPECT_FALSE(service_->Login("grid_02", kPassword, false, kInfo));
+    EXPECT_TRUE(service_->Login("staff_02", kPassword, false, kInfo));
+
+    // One audit row for the batch, naming the count; no user.create row per account.
+    EXPECT_EQ(AuditCount("user.create_batch"), 1);
+    EXPECT_EQ(AuditCount("user.create"), 1);  // the fixture's admin
+    AuditQuery q;
+    q.action = "user.create_batch";
+    auto rows = service_->ListAudit(admin_, q);
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->items.size(), 1u);
+    EXPECT_NE(rows->items[0].detail.find("\"count\":\"3\""), std::string::npos) << rows->items[0].detail;
+    EXPECT_NE(rows->items[0].detail.find("\"without_password\":\"2\""), std::string::npos) << rows->items[0].detail;
+}
+
+TEST_P(AccountsServiceTest, CreateUsersIsAllOrNothing) {
+    auto count_users = [&] {
+        UserQuery all;
+        all.limit = 500;
+        return service_->ListUsers(admin_, all)->items.size();
+    };
+    const size_t before = count_users();
+    auto taken = service_->CreateUsers(admin_,
+                                       {NewUser{"fresh_01", "", std::nullopt, Role::kLinkLeader, {}},
+                                        NewUser{"ADMIN", "", std::nullopt, Role::kLinkLeader, {}}},
+                                       kInfo);
+    ASSERT_FALSE(taken);
+    EXPECT_EQ(taken.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(taken.error().field, "username");
+    EXPECT_NE(taken.error().message.find("admin"), std::string::npos) << taken.error().message;
+
+    auto twice = service_->CreateUsers(admin_,
+                                       {NewUser{"fresh_01", "", std::nullopt, Role::kLinkLeader, {}},
+                                        NewUser{"fresh_01", "", std::nullopt, Role::kLinkLeader, {}}},
+                                       kInfo);
+    ASSERT_FALSE(twice);
+    EXPECT_EQ(twice.error().code, ErrorCode::kConflict);
+
+    auto unknown_node = service_->CreateUsers(admin_,
+                                              {NewUser{"fresh_01", "", std::nullopt, Role::kLinkLeader, {3}},
+                                               NewUser{"fresh_02", "", std::nullopt, Role::kLinkLeader, {99}}},
+                                              kInfo);
+    ASSERT_FALSE(unknown_node);
+    EXPECT_EQ(unknown_node.error().field, "scope_node_ids");
+
+    auto bad_name = service_->CreateUsers(admin_,
+                                          {NewUser{"fresh_01", "", std::nullopt, Role::kLinkLeader, {}},
+                                           NewUser{"x", "", std::nullopt, Role::kLinkLeader, {}}},
+                                          kInfo);
+    ASSERT_FALSE(bad_name);
+    EXPECT_EQ(bad_name.error().field, "username");
+    EXPECT_NE(bad_name.error().message.find("user 2"), std::string::npos) << bad_name.error().message;
+
+    auto weak =
+        service_->CreateUsers(admin_, {NewUser{"fresh_01", "", std::string("short"), Role::kLinkLeader, {}}}, kInfo);
+    ASSERT_FALSE(weak);
+    EXPECT_EQ(weak.error().field, "password");
+
+    EXPECT_EQ(count_users(), before);
+    EXPECT_EQ(AuditCount("user.create_batch"), 0);
+
+    CreateUser("staff01", Role::kCommunityStaff, {1});
+    Actor staff = BearerActor("staff01", kPassword);
+    auto forbidden =
+        service_->CreateUsers(staff, {NewUser{"fresh_01", "", std::nullopt, Role::kLinkLeader, {}}}, kInfo);
+    ASSERT_FALSE(forbidden);
+    EXPECT_EQ(forbidden.error().code, ErrorCode::kForbidden);
+}
+
 // ---- user administration ----------------------------------------------------------------------------------
 
 TEST_P(AccountsServiceTest, OnlyAdminsManageUsers) {
