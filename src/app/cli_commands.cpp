@@ -12,8 +12,8 @@
 #include "app/app.hpp"
 #include "app/demo.hpp"
 #include "core/actor.hpp"
-#include "modules/accounts/service.hpp"
 #include "core/field_crypto.hpp"
+#include "modules/accounts/service.hpp"
 #include "modules/ledger/progress.hpp"
 #include "modules/ledger/table_writer.hpp"
 #include "modules/registry/assignment_service.hpp"
@@ -51,7 +51,9 @@ Result<Services> OpenServices(const Config& config, const Clock& clock) {
     return s;
 }
 
-RequestInfo CliInfo() { return RequestInfo{"cli", "local"}; }
+RequestInfo CliInfo() {
+    return RequestInfo{"cli", "local"};
+}
 
 /// Reads a password from stdin without echo when it is a terminal.
 std::string ReadPassword(const std::string& prompt) {
@@ -211,20 +213,30 @@ Result<void> RunExport(const Config& config, const Clock& clock, const ExportArg
     return {};
 }
 
+namespace {
+
+/// A new password from standard input (piped, or --password-stdin) or typed twice at the terminal.
+Result<std::string> ReadNewPassword(const std::string& username, bool from_stdin) {
+    std::string password;
+    if (from_stdin || !isatty(STDIN_FILENO)) {
+        std::getline(std::cin, password);
+        return password;
+    }
+    password = ReadPassword("Password for " + username + ": ");
+    if (ReadPassword("Again: ") != password) {
+        return InvalidArgument("password", "the two passwords differ");
+    }
+    return password;
+}
+
+}  // namespace
+
 Result<void> RunUserAdd(const Config& config, const Clock& clock, const UserAddArgs& args) {
     auto role = ParseRole(args.role);
     if (!role) {
         return InvalidArgument("role", "unknown role '" + args.role + "'");
     }
-    std::string password;
-    if (args.password_stdin || !isatty(STDIN_FILENO)) {
-        std::getline(std::cin, password);
-    } else {
-        password = ReadPassword("Password for " + args.username + ": ");
-        if (ReadPassword("Again: ") != password) {
-            return InvalidArgument("password", "the two passwords differ");
-        }
-    }
+    LINLI_ASSIGN_OR_RETURN(std::string password, ReadNewPassword(args.username, args.password_stdin));
     LINLI_ASSIGN_OR_RETURN(auto s, OpenServices(config, clock));
     accounts::NewUser user;
     user.username = args.username;
@@ -232,7 +244,8 @@ Result<void> RunUserAdd(const Config& config, const Clock& clock, const UserAddA
     user.password = password;
     user.role = *role;
     user.scope_node_ids = args.scope_node_ids;
-    LINLI_ASSIGN_OR_RETURN(auto created, s.accounts->CreateUser(accounts::AccountsService::SystemActor(), user, CliInfo()));
+    LINLI_ASSIGN_OR_RETURN(auto created,
+                           s.accounts->CreateUser(accounts::AccountsService::SystemActor(), user, CliInfo()));
     std::cout << "created user " << created.username << " (id " << created.id << ", " << RoleName(created.role)
               << ")\n";
     s.db->Close();
@@ -272,6 +285,20 @@ Result<void> RunUserDisable(const Config& config, const Clock& clock, const std:
     patch.status = accounts::UserStatus::kDisabled;
     LINLI_TRY(s.accounts->UpdateUser(actor, user.id, patch, CliInfo()));
     std::cout << "disabled " << user.username << "; their sessions are ended\n";
+    s.db->Close();
+    return {};
+}
+
+Result<void> RunUserPassword(const Config& config, const Clock& clock, const std::string& username,
+                             bool password_stdin) {
+    LINLI_ASSIGN_OR_RETURN(std::string password, ReadNewPassword(username, password_stdin));
+    LINLI_ASSIGN_OR_RETURN(auto s, OpenServices(config, clock));
+    auto actor = accounts::AccountsService::SystemActor();
+    LINLI_ASSIGN_OR_RETURN(auto user, s.accounts->GetUserByUsername(actor, username));
+    accounts::UserPatch patch;
+    patch.password = std::move(password);
+    LINLI_TRY(s.accounts->UpdateUser(actor, user.id, patch, CliInfo()));
+    std::cout << "set the password of " << user.username << "\n";
     s.db->Close();
     return {};
 }

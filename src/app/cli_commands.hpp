@@ -27,9 +27,9 @@ struct UserAddArgs {
 };
 struct ImportArgs {
     std::string file;
-    int64_t into = 0;          // a community or grid node id
+    int64_t into = 0;  // a community or grid node id
     bool skip_invalid = false;
-    std::string errors_file;   // where the error report goes (.csv or .xlsx); default FILE.errors.csv
+    std::string errors_file;  // where the error report goes (.csv or .xlsx); default FILE.errors.csv
 };
 /// `linli import FILE --into NODE`: validates every row, imports all or nothing (or the good rows
 /// with --skip-invalid), shows a progress bar, writes the error report.
@@ -47,6 +47,10 @@ struct ExportArgs {
 /// revealed with a reason, audited.
 Result<void> RunExport(const Config& config, const Clock& clock, const ExportArgs& args);
 
+/// `linli user passwd NAME`: sets an account's password (carers created without one, or a reset);
+/// ends nothing else. Audited like every account change.
+Result<void> RunUserPassword(const Config& config, const Clock& clock, const std::string& username,
+                             bool password_stdin);
 Result<void> RunUserAdd(const Config& config, const Clock& clock, const UserAddArgs& args);
 Result<void> RunUserList(const Config& config, const Clock& clock);
 Result<void> RunUserDisable(const Config& config, const Clock& clock, const std::string& username);

@@ -1,13 +1,13 @@
 // The `linli` command: serve, migrate, demo, user, backup, version.
-#include <CLI/CLI.hpp>
 #include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
 #include <map>
-#include <unistd.h>
 
 #include "app/app.hpp"
 #include "app/cli_commands.hpp"
@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
     cli.set_version_flag("--version", std::string(LINLI_VERSION_STRING));
 
     std::string config_path;
-    cli.add_option("-c,--config", config_path, "TOML config file (default: $LINLI_CONFIG, else ./linli.toml if present)");
+    cli.add_option("-c,--config", config_path,
+                   "TOML config file (default: $LINLI_CONFIG, else ./linli.toml if present)");
     // Every setting is also a flag; flags override LINLI_* variables, which override the file.
     std::map<std::string, std::string> flag_values;
     for (const auto& s : linli::app::Settings()) {
@@ -85,8 +86,9 @@ int main(int argc, char** argv) {
     import_cmd->add_option("--into", import_args.into, "the community or grid node id to import into")->required();
     import_cmd->add_flag("--skip-invalid", import_args.skip_invalid,
                          "import the good rows and report the bad ones (default: all or nothing)");
-    import_cmd->add_option("--errors", import_args.errors_file,
-                           "where to write the error report (.csv or .xlsx): the rejected rows to fix and import again");
+    import_cmd->add_option(
+        "--errors", import_args.errors_file,
+        "where to write the error report (.csv or .xlsx): the rejected rows to fix and import again");
 
     linli::app::ExportArgs export_args;
     auto* export_cmd = cli.add_subcommand("export", "Export a ledger (台账), masked unless revealed, as CSV or XLSX");
@@ -102,9 +104,10 @@ int main(int argc, char** argv) {
     linli::app::UserAddArgs add_args;
     auto* user_add = user->add_subcommand("add", "Create an account");
     user_add->add_option("username", add_args.username, "login name: 3-64 of a-z 0-9 _ . -")->required();
-    user_add->add_option("--role", add_args.role,
-                         "admin, subdistrict_leader, community_staff, grid_worker, building_head, link_leader, "
-                         "partner_unit, volunteer, resident, merchant")
+    user_add
+        ->add_option("--role", add_args.role,
+                     "admin, subdistrict_leader, community_staff, grid_worker, building_head, link_leader, "
+                     "partner_unit, volunteer, resident, merchant")
         ->required();
     user_add->add_option("--scope", add_args.scope_node_ids, "territory node id(s) the user may see");
     user_add->add_option("--name", add_args.display_name, "display name");
@@ -113,6 +116,11 @@ int main(int argc, char** argv) {
     std::string disable_name;
     auto* user_disable = user->add_subcommand("disable", "Disable an account and end its sessions");
     user_disable->add_option("username", disable_name)->required();
+    std::string passwd_name;
+    bool passwd_stdin = false;
+    auto* user_passwd = user->add_subcommand("passwd", "Set an account's password (e.g. a carer the demo created)");
+    user_passwd->add_option("username", passwd_name)->required();
+    user_passwd->add_flag("--password-stdin", passwd_stdin, "read the password from standard input");
 
     CLI11_PARSE(cli, argc, argv);
 
@@ -162,6 +170,8 @@ int main(int argc, char** argv) {
             result = linli::app::RunUserList(config, clock);
         } else if (*user_disable) {
             result = linli::app::RunUserDisable(config, clock, disable_name);
+        } else if (*user_passwd) {
+            result = linli::app::RunUserPassword(config, clock, passwd_name, passwd_stdin);
         }
     } catch (const std::exception& e) {
         std::cerr << "linli: " << e.what() << "\n";

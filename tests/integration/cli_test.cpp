@@ -98,7 +98,7 @@ protected:
 };
 
 TEST_F(Cli, EverySubcommandHasHelp) {
-    for (const char* sub : {"serve", "migrate", "demo", "backup", "version", "user", "user add"}) {
+    for (const char* sub : {"serve", "migrate", "demo", "backup", "version", "user", "user add", "user passwd"}) {
         auto r = RunLinli(std::string(sub) + " --help");
         EXPECT_EQ(r.exit_code, 0) << sub << ": " << r.output;
         EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;
@@ -121,6 +121,14 @@ TEST_F(Cli, UsersAreAddedListedAndDisabled) {
     EXPECT_NE(list.output.find("wang"), std::string::npos);
     EXPECT_NE(list.output.find("community_staff"), std::string::npos);
     EXPECT_EQ(list.output.find("A-long-passw0rd"), std::string::npos);
+    auto passwd = RunLinli("user passwd wang --password-stdin " + db, "Another-long-passw0rd\n");
+    EXPECT_EQ(passwd.exit_code, 0) << passwd.output;
+    EXPECT_NE(passwd.output.find("set the password of wang"), std::string::npos);
+    auto weak_reset = RunLinli("user passwd wang --password-stdin " + db, "short\n");
+    EXPECT_NE(weak_reset.exit_code, 0);
+    EXPECT_NE(weak_reset.output.find("password"), std::string::npos);
+    auto nobody = RunLinli("user passwd nobody --password-stdin " + db, "Another-long-passw0rd\n");
+    EXPECT_NE(nobody.exit_code, 0);
     auto disabled = RunLinli("user disable wang " + db);
     EXPECT_EQ(disabled.exit_code, 0) << disabled.output;
     EXPECT_NE(RunLinli("user list " + db).output.find("disabled"), std::string::npos);
