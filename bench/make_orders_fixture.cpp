@@ -90,16 +90,16 @@ int main(int argc, char** argv) {
     std::map<int64_t, std::pair<int64_t, std::string>> worker_of_grid;  // grid → (user, name)
     std::vector<std::pair<int64_t, std::string>> units;
     auto loaded = db.Write([&](Conn& c) -> Result<void> {
-        LINLI_ASSIGN_OR_RETURN(auto rows,
-                               c.Query("SELECT b.id, b.path, b.name, b.community_id FROM territory_nodes b"
-                                       " WHERE b.kind = 'building' ORDER BY b.id"));
+        LINLI_ASSIGN_OR_RETURN(auto rows, c.Query("SELECT b.id, b.path, b.name, b.community_id FROM territory_nodes b"
+                                                  " WHERE b.kind = 'building' ORDER BY b.id"));
         for (const auto& r : rows) {
             Building b{r.Int(0), r.Text(1), r.Text(2), r.OptInt(3).value_or(0), 0};
             // Buildings sit under grids: the grid is the building's parent.
             b.grid_id = PathId(b.path, static_cast<size_t>(std::count(b.path.begin(), b.path.end(), '/') - 3));
             buildings.push_back(std::move(b));
         }
-        LINLI_ASSIGN_OR_RETURN(auto cats, c.Query("SELECT id, resolve_hours FROM order_categories WHERE active = TRUE"));
+        LINLI_ASSIGN_OR_RETURN(auto cats,
+                               c.Query("SELECT id, resolve_hours FROM order_categories WHERE active = TRUE"));
         for (const auto& r : cats) {
             categories.push_back(Category{r.Int(0), std::max<int64_t>(r.Int(1), 8)});
         }
@@ -110,9 +110,10 @@ int main(int argc, char** argv) {
             worker_of_grid.try_emplace(r.Int(0), r.Int(1), r.Text(2));
         }
         for (const char* name : {"区住建局维修科", "青和物业服务中心", "流塘供电所"}) {
-            LINLI_TRY(c.Exec("INSERT INTO handling_units (name, kind, contact, created_at, updated_at)"
-                             " VALUES ($1, 'department', '', $2, $2) ON CONFLICT (name) DO NOTHING",
-                             {name, now}));
+            LINLI_TRY(
+                c.Exec("INSERT INTO handling_units (name, kind, contact, created_at, updated_at)"
+                       " VALUES ($1, 'department', '', $2, $2) ON CONFLICT (name) DO NOTHING",
+                       {name, now}));
         }
         LINLI_ASSIGN_OR_RETURN(auto unit_rows, c.Query("SELECT id, name FROM handling_units ORDER BY id"));
         for (const auto& r : unit_rows) {
@@ -131,8 +132,8 @@ int main(int argc, char** argv) {
     std::mt19937_64 rng(20260301);
     auto uniform = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
     std::lognormal_distribution<double> resolve_hours(2.3, 0.9);  // median ~10 h, long tail
-    const char* titles[] = {"楼道灯不亮", "水管漏水", "电动车楼道充电", "夜间装修噪音", "垃圾未及时清运",
-                            "邻里漏水纠纷", "电梯故障", "占道停车",     "独居老人需要帮助", "咨询医保政策"};
+    const char* titles[] = {"楼道灯不亮",   "水管漏水", "电动车楼道充电", "夜间装修噪音",     "垃圾未及时清运",
+                            "邻里漏水纠纷", "电梯故障", "占道停车",       "独居老人需要帮助", "咨询医保政策"};
     const int64_t span = 730 * 86400;
     constexpr int kRowsPerStatement = 100;
     constexpr int64_t kRowsPerTransaction = 20000;
@@ -158,7 +159,8 @@ int main(int argc, char** argv) {
                     const int64_t created = now - span + (span * i) / total + uniform(0, 600);
                     const int64_t age = now - created;
                     const int64_t due_accept = created + 2 * 3600;
-                    const int64_t due_resolve = created + cat.resolve_hours * 3600 * 2;  // working hours ≈ 2× on the clock
+                    const int64_t due_resolve =
+                        created + cat.resolve_hours * 3600 * 2;  // working hours ≈ 2× on the clock
                     std::optional<int64_t> user_id, unit_id;
                     std::string user_name, unit_name;
                     if (uniform(0, 9) == 0 && !units.empty()) {
@@ -199,11 +201,33 @@ int main(int argc, char** argv) {
                     }
                     sql += ")";
                     const std::string title = titles[static_cast<size_t>(uniform(0, 9))];
-                    for (Param v : std::initializer_list<Param>{
-                             Code(i), "request", cat.id, title, title + "，请尽快处理", b.id, b.path, b.name,
-                             b.community_id, b.grid_id, "居民", "walk_in", state, user_id, user_name, unit_id,
-                             unit_name, due_accept, due_resolve, accepted, dispatched, resolved, replied, closed,
-                             reason, created, closed.value_or(replied.value_or(created))}) {
+                    for (Param v : std::initializer_list<Param>{Code(i),
+                                                                "request",
+                                                                cat.id,
+                                                                title,
+                                                                title + "，请尽快处理",
+                                                                b.id,
+                                                                b.path,
+                                                                b.name,
+                                                                b.community_id,
+                                                                b.grid_id,
+                                                                "居民",
+                                                                "walk_in",
+                                                                state,
+                                                                user_id,
+                                                                user_name,
+                                                                unit_id,
+                                                                unit_name,
+                                                                due_accept,
+                                                                due_resolve,
+                                                                accepted,
+                                                                dispatched,
+                                                                resolved,
+                                                                replied,
+                                                                closed,
+                                                                reason,
+                                                                created,
+                                                                closed.value_or(replied.value_or(created))}) {
                         p.push_back(std::move(v));
                     }
                 }
@@ -220,8 +244,9 @@ int main(int argc, char** argv) {
 
     // The statistics, counted by the service itself.
     registry::RegistryService territory(db, clock);
-    accounts::AccountsService accounts(db, clock, accounts::AccountsOptions{},
-                                       [&territory](const std::vector<int64_t>& ids) { return territory.ResolveScope(ids); });
+    accounts::AccountsService accounts(
+        db, clock, accounts::AccountsOptions{},
+        [&territory](const std::vector<int64_t>& ids) { return territory.ResolveScope(ids); });
     orders::CatalogService catalog(db, clock, accounts);
     registry::AssignmentService assignments(db, clock, territory);
     analytics::StatsService stats(db, clock, catalog, territory, assignments, accounts);
@@ -234,8 +259,7 @@ int main(int argc, char** argv) {
         return r.at(0).Int(0);
     });
     db.Close();
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cout << "orders " << *counted << " rollup_rows " << (rows ? *rows : -1) << " seconds " << seconds << "\n";
     return 0;
 }

@@ -35,9 +35,9 @@ protected:
         server.CreateUser("leader1", Role::kSubdistrictLeader, {subdistrict});
         worker_id = server.CreateUser("worker1", Role::kGridWorker, {grid});
         LogIn();
-        auto assigned = admin->Post(
-            "/api/v1/assignments",
-            json::object{{"role", "grid_worker"}, {"user_id", worker_id}, {"node_ids", json::array{grid}}});
+        auto assigned =
+            admin->Post("/api/v1/assignments",
+                        json::object{{"role", "grid_worker"}, {"user_id", worker_id}, {"node_ids", json::array{grid}}});
         ASSERT_EQ(assigned.status, 201) << assigned.body;
         const auto listed = staff->Get("/api/v1/order-categories").Json();
         for (const auto& c : listed.at("items").as_array()) {

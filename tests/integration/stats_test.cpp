@@ -50,9 +50,9 @@ protected:
         SignIn();
 
         for (const auto& [user, grid] : {std::pair{worker_a_id, grid_a}, std::pair{worker_b_id, grid_b}}) {
-            auto assigned = admin->Post("/api/v1/assignments", json::object{{"role", "grid_worker"},
-                                                                           {"user_id", user},
-                                                                           {"node_ids", json::array{grid}}});
+            auto assigned =
+                admin->Post("/api/v1/assignments",
+                            json::object{{"role", "grid_worker"}, {"user_id", user}, {"node_ids", json::array{grid}}});
             ASSERT_EQ(assigned.status, 201) << assigned.body;
         }
         const auto listed = staff->Get("/api/v1/order-categories").Json();
@@ -315,11 +315,11 @@ TEST_P(Stats, ExportsHaveChineseHeaders) {
 TEST_P(Stats, PossibleDuplicatesShareThePlaceAndCategoryAndRankByText) {
     const int64_t same = Create(building_1, repairs, "楼道灯不亮", "3楼楼道灯坏了，晚上很黑").at("id").as_int64();
     const int64_t other_matter = Create(building_1, repairs, "电梯停运").at("id").as_int64();
-    Create(building_1, noise, "楼道灯不亮");  // another category
+    Create(building_1, noise, "楼道灯不亮");    // another category
     Create(building_3, repairs, "楼道灯不亮");  // another building
 
-    const std::string base = "/api/v1/orders/similar?place_id=" + std::to_string(building_1) +
-                             "&category_id=" + std::to_string(repairs);
+    const std::string base =
+        "/api/v1/orders/similar?place_id=" + std::to_string(building_1) + "&category_id=" + std::to_string(repairs);
     // Full-width punctuation and a slightly different wording still match.
     auto reply = staff->Get(base + "&text=%E6%A5%BC%E9%81%93%E7%9A%84%E7%81%AF%E4%B8%8D%E4%BA%AE%E4%BA%86%EF%BC%81");
     ASSERT_EQ(reply.status, 200) << reply.body;  // text=楼道的灯不亮了！

@@ -1,7 +1,8 @@
 #include "modules/analytics/json.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace linli::analytics {
 
@@ -50,21 +51,11 @@ std::string GroupHeader(GroupBy g) {
 }
 
 std::vector<std::string> FigureCells(const Figures& f) {
-    return {std::to_string(f.collected),
-            std::to_string(f.accepted),
-            std::to_string(f.resolved),
-            std::to_string(f.in_progress),
-            std::to_string(f.overdue),
-            std::to_string(f.on_time),
-            Percent(f.on_time_rate),
-            Hours(f.median_accept_seconds),
-            Hours(f.median_resolve_seconds),
-            Hours(f.mean_resolve_seconds),
-            std::to_string(f.merged),
-            std::to_string(f.rejected),
-            std::to_string(f.ratings),
-            Score(f.satisfaction),
-            Percent(f.satisfaction_rate)};
+    return {std::to_string(f.collected),   std::to_string(f.accepted),     std::to_string(f.resolved),
+            std::to_string(f.in_progress), std::to_string(f.overdue),      std::to_string(f.on_time),
+            Percent(f.on_time_rate),       Hours(f.median_accept_seconds), Hours(f.median_resolve_seconds),
+            Hours(f.mean_resolve_seconds), std::to_string(f.merged),       std::to_string(f.rejected),
+            std::to_string(f.ratings),     Score(f.satisfaction),          Percent(f.satisfaction_rate)};
 }
 
 }  // namespace
@@ -100,13 +91,11 @@ json::object StatsToJson(const StatsReport& r) {
         o["figures"] = FiguresToJson(row.figures);
         items.push_back(std::move(o));
     }
-    json::object out{{"group_by", GroupByName(r.group_by)},
-                     {"from", FormatDate(r.from_day)},
-                     {"to", FormatDate(r.to_day)},
-                     {"node_id", r.node_id ? json::value(*r.node_id) : json::value(nullptr)},
-                     {"items", std::move(items)},
-                     {"total", FiguresToJson(r.total)},
-                     {"median_precision", kMedianPrecision}};
+    json::object out{
+        {"group_by", GroupByName(r.group_by)}, {"from", FormatDate(r.from_day)},
+        {"to", FormatDate(r.to_day)},          {"node_id", r.node_id ? json::value(*r.node_id) : json::value(nullptr)},
+        {"items", std::move(items)},           {"total", FiguresToJson(r.total)},
+        {"median_precision", kMedianPrecision}};
     if (r.node_id) {
         out["node_name"] = r.node_name;
     }
@@ -142,9 +131,22 @@ json::object ScorecardsToJson(const ScorecardReport& r) {
 
 ledger::Table StatsToTable(const StatsReport& r) {
     ledger::Table t;
-    t.header = {GroupHeader(r.group_by), "登记量",  "已受理",   "已办结",   "在办",     "超期",
-                "按时办结",                "按时办结率", "受理时长中位数（小时）", "办结时长中位数（小时）",
-                "平均办结时长（小时）",    "合并",     "不予受理", "评价数",   "满意度（平均分）", "满意率"};
+    t.header = {GroupHeader(r.group_by),
+                "登记量",
+                "已受理",
+                "已办结",
+                "在办",
+                "超期",
+                "按时办结",
+                "按时办结率",
+                "受理时长中位数（小时）",
+                "办结时长中位数（小时）",
+                "平均办结时长（小时）",
+                "合并",
+                "不予受理",
+                "评价数",
+                "满意度（平均分）",
+                "满意率"};
     int line = 1;
     for (const auto& row : r.rows) {
         ledger::Row out;
@@ -167,20 +169,19 @@ ledger::Table StatsToTable(const StatsReport& r) {
 
 ledger::Table ScorecardsToTable(const ScorecardReport& r) {
     ledger::Table t;
-    t.header = {"网格员",     "负责网格", "经办工单", "已办结", "按时办结", "按时办结率", "办结时长中位数（小时）",
-                "评价数",     "平均评分", "在办",     "当前超期"};
+    t.header = {"网格员", "负责网格", "经办工单", "已办结",  "按时办结", "按时办结率", "办结时长中位数（小时）",
+                "评价数", "平均评分", "在办",     "当前超期"};
     int line = 1;
     for (const auto& c : r.items) {
         std::string grids;
         for (const auto& g : c.grids) {
             grids += (grids.empty() ? "" : "、") + g;
         }
-        t.rows.push_back(ledger::Row{++line,
-                                     {c.name, grids, std::to_string(c.handled), std::to_string(c.resolved),
-                                      std::to_string(c.on_time), Percent(c.on_time_rate),
-                                      Hours(c.median_resolve_seconds), std::to_string(c.ratings),
-                                      Score(c.satisfaction), std::to_string(c.in_progress),
-                                      std::to_string(c.overdue_now)}});
+        t.rows.push_back(ledger::Row{
+            ++line,
+            {c.name, grids, std::to_string(c.handled), std::to_string(c.resolved), std::to_string(c.on_time),
+             Percent(c.on_time_rate), Hours(c.median_resolve_seconds), std::to_string(c.ratings), Score(c.satisfaction),
+             std::to_string(c.in_progress), std::to_string(c.overdue_now)}});
     }
     return t;
 }

@@ -32,14 +32,14 @@ inline bool IsTimeGroup(GroupBy g) {
 /// Days are local days (the community's time zone) as numbers since 1970-01-01; both ends included.
 struct StatsQuery {
     GroupBy group_by = GroupBy::kCategory;
-    std::optional<int64_t> node_id;  // a subdistrict, community or grid (or above) in scope
+    std::optional<int64_t> node_id;   // a subdistrict, community or grid (or above) in scope
     std::optional<int64_t> from_day;  // default: 29 days before to_day
     std::optional<int64_t> to_day;    // default: today
 };
 
 /// The figures of one group (or of all of them).
 struct Figures {
-    int64_t collected = 0;    // orders created in the period (the cohort the other figures describe)
+    int64_t collected = 0;  // orders created in the period (the cohort the other figures describe)
     int64_t accepted = 0;
     int64_t resolved = 0;     // resolved, replied or closed
     int64_t in_progress = 0;  // still open
@@ -62,7 +62,7 @@ Figures FiguresOf(const Values& v, int64_t overdue);
 
 /// One line of a breakdown: the group's key and label, and its figures.
 struct StatsRow {
-    int64_t key = 0;  // category id, node id, handler key (−unit id, user id, 0 nobody), or first day
+    int64_t key = 0;      // category id, node id, handler key (−unit id, user id, 0 nobody), or first day
     std::string code;     // category code; "user"/"unit"/"none" for handlers; the date for periods
     std::string name;     // Chinese name (category, node, person, unit) or the period ("2026-03", "2026-03-02")
     std::string name_en;  // category only

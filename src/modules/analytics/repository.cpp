@@ -1,7 +1,6 @@
 #include "modules/analytics/repository.hpp"
 
 #include <algorithm>
-#include <map>
 #include <utility>
 
 #include "modules/registry/repository.hpp"
@@ -58,9 +57,9 @@ bool UnderAny(const std::vector<std::string>& paths, const std::string& path) {
     return std::any_of(paths.begin(), paths.end(), [&](const std::string& p) { return path.starts_with(p); });
 }
 
-/// The resolve deadline runs in these states (the partial index orders_due_resolve_idx, same order).
-constexpr std::string_view kResolveClockStates =
-    "('accepted', 'dispatched', 'in_progress', 'returned', 'escalated', 'reopened')";
+/// The open states, exactly as orders_open_stats_idx (migration 0011) lists them.
+constexpr std::string_view kOpenStates =
+    "('submitted', 'accepted', 'dispatched', 'in_progress', 'returned', 'escalated', 'reopened')";
 
 }  // namespace
 
@@ -69,7 +68,8 @@ bool Selects(const RowSelection& sel, const RollupKey& key, const RollupNode& no
         key.period > sel.segment.to) {
         return false;
     }
-    if (!sel.dim_keys.empty() && std::find(sel.dim_keys.begin(), sel.dim_keys.end(), key.dim_key) == sel.dim_keys.end()) {
+    if (!sel.dim_keys.empty() &&
+        std::find(sel.dim_keys.begin(), sel.dim_keys.end(), key.dim_key) == sel.dim_keys.end()) {
         return false;
     }
     switch (sel.nodes) {
@@ -96,10 +96,11 @@ int64_t GroupValue(const RowSelection& sel, const RollupKey& key) {
 }
 
 Result<void> StatsRepository::PutFact(Conn& conn, int64_t order_id, const std::string& cur) const {
-    LINLI_TRY(conn.Exec("INSERT INTO order_stats_facts (order_id, cur, applied, dirty) VALUES ($1, $2, NULL, TRUE)"
-                        " ON CONFLICT (order_id) DO UPDATE SET cur = excluded.cur, dirty = TRUE"
-                        " WHERE order_stats_facts.cur <> excluded.cur",
-                        {order_id, cur}));
+    LINLI_TRY(
+        conn.Exec("INSERT INTO order_stats_facts (order_id, cur, applied, dirty) VALUES ($1, $2, NULL, TRUE)"
+                  " ON CONFLICT (order_id) DO UPDATE SET cur = excluded.cur, dirty = TRUE"
+                  " WHERE order_stats_facts.cur <> excluded.cur",
+                  {order_id, cur}));
     return {};
 }
 
@@ -162,10 +163,10 @@ Result<void> StatsRepository::AddRows(Conn& conn, const RollupDelta& delta) cons
         LINLI_TRY(conn.Exec(sql, params));
         if (values[kCollected] < 0) {
             // An order moved to another category or handler: its old row may now count nothing.
-            LINLI_TRY(conn.Exec("DELETE FROM order_stats WHERE node_id = $1 AND dim = $2 AND grain = $3"
-                                " AND period = $4 AND dim_key = $5 AND collected = 0",
-                                {key.node_id, std::string(1, key.dim), std::string(1, key.grain), key.period,
-                                 key.dim_key}));
+            LINLI_TRY(
+                conn.Exec("DELETE FROM order_stats WHERE node_id = $1 AND dim = $2 AND grain = $3"
+                          " AND period = $4 AND dim_key = $5 AND collected = 0",
+                          {key.node_id, std::string(1, key.dim), std::string(1, key.grain), key.period, key.dim_key}));
         }
     }
     return {};
@@ -235,65 +236,104 @@ Result<std::vector<std::pair<int64_t, Values>>> StatsRepository::Sum(Conn& conn,
 
 Result<std::vector<std::pair<int64_t, int64_t>>> StatsRepository::Overdue(Conn& conn,
                                                                           const OverdueSelection& sel) const {
-    std::map<int64_t, int64_t> counts;
-    // Two statements, one per partial index of open orders by deadline (ADR 0005): each reads only
-    // open orders, never the million closed ones. created_at and place_path are wrapped so that no
-    // planner prefers their indexes, which would walk every order of the period.
-    for (int pass = 0; pass < 2; ++pass) {
-        std::vector<Param> params;
-        std::string group;
-        switch (sel.group) {
-            case OverdueGroup::kNone:
-                group = "0";
-                break;
-            case OverdueGroup::kCategory:
-                group = "o.category_id";
-                break;
-            case OverdueGroup::kHandler:
-                group =
-                    "CASE WHEN o.handler_unit_id IS NOT NULL THEN -o.handler_unit_id ELSE COALESCE(o.handler_user_id,"
-                    " 0) END";
-                break;
-            case OverdueGroup::kHandlerUser:
-                group = "COALESCE(o.handler_user_id, 0)";
-                break;
-            case OverdueGroup::kGrid:
-                group = "COALESCE(o.grid_id, 0)";
-                break;
-            case OverdueGroup::kCommunity:
-                group = "COALESCE(o.community_id, 0)";
-                break;
-            case OverdueGroup::kDay:
-                group = "(o.created_at + " + Bind(params, static_cast<int64_t>(sel.utc_offset)) + ") / 86400";
-                break;
+    // One pass over the open orders through orders_open_stats_idx (migration 0011), which holds every
+    // column used here: the million closed orders are never read, nor the open orders' rows. The
+    // state list is written exactly as the index's, so the index applies; created_at is wrapped so
+    // that no planner prefers orders_created_idx, which would walk the whole period.
+    std::vector<Param> params;
+    std::string group;
+    switch (sel.group) {
+        case OverdueGroup::kNone:
+            group = "0";
+            break;
+        case OverdueGroup::kCategory:
+            group = "o.category_id";
+            break;
+        case OverdueGroup::kHandler:
+            group =
+                "CASE WHEN o.handler_unit_id IS NOT NULL THEN -o.handler_unit_id ELSE COALESCE(o.handler_user_id, 0) "
+                "END";
+            break;
+        case OverdueGroup::kHandlerUser:
+            group = "COALESCE(o.handler_user_id, 0)";
+            break;
+        case OverdueGroup::kGrid:
+            group = "COALESCE(o.grid_id, 0)";
+            break;
+        case OverdueGroup::kCommunity:
+            group = "COALESCE(o.community_id, 0)";
+            break;
+        case OverdueGroup::kDay:
+            group = "(o.created_at + " + Bind(params, static_cast<int64_t>(sel.utc_offset)) + ") / 86400";
+            break;
+    }
+    const std::string now = Bind(params, sel.now);
+    std::string sql = "SELECT " + group + ", count(*) FROM orders o";
+    if (conn.dialect() == storage::Dialect::kSqlite) {
+        // Without statistics SQLite prefers orders_state_idx and then reads every open order's row.
+        sql += " INDEXED BY orders_open_stats_idx";
+    }
+    sql += " WHERE o.state IN " + std::string(kOpenStates) + " AND ((o.state = 'submitted' AND o.due_accept_at < " +
+           now + ") OR (o.state <> 'submitted' AND o.due_resolve_at < " + now + "))";
+    if (sel.from_ts) {
+        sql += " AND +o.created_at >= " + Bind(params, *sel.from_ts);
+    }
+    if (sel.to_ts) {
+        sql += " AND +o.created_at < " + Bind(params, *sel.to_ts);
+    }
+    if (!sel.under_paths.empty()) {
+        sql += " AND " + PathRanges("o.place_path", sel.under_paths, params);
+    }
+    if (!sel.handler_user_ids.empty()) {
+        std::string in;
+        for (int64_t id : sel.handler_user_ids) {
+            in += (in.empty() ? "" : ", ") + Bind(params, id);
         }
-        const std::string now = Bind(params, sel.now);
-        std::string sql = "SELECT " + group + ", count(*) FROM orders o WHERE ";
-        sql += pass == 0 ? "o.state = 'submitted' AND o.due_accept_at < " + now
-                         : "o.state IN " + std::string(kResolveClockStates) + " AND o.due_resolve_at < " + now;
-        if (sel.from_ts) {
-            sql += " AND +o.created_at >= " + Bind(params, *sel.from_ts);
-        }
-        if (sel.to_ts) {
-            sql += " AND +o.created_at < " + Bind(params, *sel.to_ts);
-        }
-        if (!sel.under_paths.empty()) {
-            sql += " AND " + PathRanges("(o.place_path || '')", sel.under_paths, params);
-        }
-        if (!sel.handler_user_ids.empty()) {
-            std::string in;
-            for (int64_t id : sel.handler_user_ids) {
-                in += (in.empty() ? "" : ", ") + Bind(params, id);
-            }
-            sql += " AND o.handler_user_id IN (" + in + ")";
-        }
-        sql += " GROUP BY " + group;
-        LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(sql, params));
-        for (const auto& r : rows) {
-            counts[r.Int(0)] += r.Int(1);
+        sql += " AND o.handler_user_id IN (" + in + ")";
+    }
+    sql += " GROUP BY " + group;
+    LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(sql, params));
+    std::vector<std::pair<int64_t, int64_t>> out;
+    for (const auto& r : rows) {
+        const int64_t n = r.IsNull(1) ? 0 : r.Int(1);
+        if (n > 0) {
+            out.emplace_back(r.Int(0), n);
         }
     }
-    return std::vector<std::pair<int64_t, int64_t>>(counts.begin(), counts.end());
+    return out;
+}
+
+namespace {
+
+Result<std::map<int64_t, std::string>> NamesOf(Conn& conn, const std::string& select, const std::vector<int64_t>& ids) {
+    std::map<int64_t, std::string> out;
+    constexpr size_t kPerStatement = 500;
+    for (size_t start = 0; start < ids.size(); start += kPerStatement) {
+        std::vector<Param> params;
+        std::string in;
+        for (size_t i = start; i < std::min(ids.size(), start + kPerStatement); ++i) {
+            in += (in.empty() ? "" : ", ") + Bind(params, ids[i]);
+        }
+        LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(select + " IN (" + in + ")", params));
+        for (const auto& r : rows) {
+            out[r.Int(0)] = r.Text(1);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<std::map<int64_t, std::string>> StatsRepository::NodeNames(Conn& conn, const std::vector<int64_t>& ids) const {
+    return NamesOf(conn, "SELECT id, name FROM territory_nodes WHERE id", ids);
+}
+
+Result<std::map<int64_t, std::string>> StatsRepository::UserNames(Conn& conn, const std::vector<int64_t>& ids) const {
+    return NamesOf(conn, "SELECT id, display_name FROM users WHERE id", ids);
+}
+
+Result<std::map<int64_t, std::string>> StatsRepository::UnitNames(Conn& conn, const std::vector<int64_t>& ids) const {
+    return NamesOf(conn, "SELECT id, name FROM handling_units WHERE id", ids);
 }
 
 Result<std::optional<std::string>> StatsRepository::Meta(Conn& conn, const std::string& key) const {
@@ -305,9 +345,10 @@ Result<std::optional<std::string>> StatsRepository::Meta(Conn& conn, const std::
 }
 
 Result<void> StatsRepository::SetMeta(Conn& conn, const std::string& key, const std::string& value) const {
-    LINLI_TRY(conn.Exec("INSERT INTO order_stats_meta (key, value) VALUES ($1, $2)"
-                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                        {key, value}));
+    LINLI_TRY(
+        conn.Exec("INSERT INTO order_stats_meta (key, value) VALUES ($1, $2)"
+                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                  {key, value}));
     return {};
 }
 
@@ -319,11 +360,10 @@ Result<void> StatsRepository::DeleteAll(Conn& conn) const {
 
 Result<std::vector<orders::Order>> StatsRepository::OrdersAfter(Conn& conn, int64_t after_id, int limit) const {
     LINLI_ASSIGN_OR_RETURN(
-        auto rows,
-        conn.Query("SELECT id, created_at, place_path, grid_id, community_id, category_id, handler_user_id,"
-                   " handler_unit_id, accepted_at, resolved_at, state, due_resolve_at FROM orders"
-                   " WHERE id > $1 ORDER BY id LIMIT $2",
-                   {after_id, static_cast<int64_t>(limit)}));
+        auto rows, conn.Query("SELECT id, created_at, place_path, grid_id, community_id, category_id, handler_user_id,"
+                              " handler_unit_id, accepted_at, resolved_at, state, due_resolve_at FROM orders"
+                              " WHERE id > $1 ORDER BY id LIMIT $2",
+                              {after_id, static_cast<int64_t>(limit)}));
     std::vector<orders::Order> out;
     out.reserve(rows.size());
     for (const auto& r : rows) {

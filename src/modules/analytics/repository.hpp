@@ -8,6 +8,7 @@
 /// Thread safety: stateless; each call uses only the connection it is given.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,6 +78,12 @@ public:
     Result<std::vector<std::pair<int64_t, Values>>> Sum(storage::Conn& conn, const RowSelection& sel) const;
     /// Counts of overdue open orders, per group value.
     Result<std::vector<std::pair<int64_t, int64_t>>> Overdue(storage::Conn& conn, const OverdueSelection& sel) const;
+
+    /// Names beside ids, read-only, for the labels of a report in the same snapshot (as the orders
+    /// module names unit members): territory nodes, users (display names), handling units.
+    Result<std::map<int64_t, std::string>> NodeNames(storage::Conn& conn, const std::vector<int64_t>& ids) const;
+    Result<std::map<int64_t, std::string>> UserNames(storage::Conn& conn, const std::vector<int64_t>& ids) const;
+    Result<std::map<int64_t, std::string>> UnitNames(storage::Conn& conn, const std::vector<int64_t>& ids) const;
 
     Result<std::optional<std::string>> Meta(storage::Conn& conn, const std::string& key) const;
     Result<void> SetMeta(storage::Conn& conn, const std::string& key, const std::string& value) const;

@@ -177,8 +177,8 @@ std::optional<Contribution> Decode(std::string_view text) {
     bool ok = ReadInt(rest, c.grid_id) && ReadInt(rest, c.community_id) && ReadInt(rest, c.category_id) &&
               ReadInt(rest, c.handler_key) && ReadInt(rest, c.accepted) && ReadInt(rest, c.accept_secs) &&
               ReadInt(rest, c.resolved) && ReadInt(rest, c.resolve_secs) && ReadInt(rest, c.on_time) &&
-              ReadInt(rest, c.open) && ReadInt(rest, c.merged) && ReadInt(rest, c.rejected) &&
-              ReadInt(rest, c.rated) && ReadInt(rest, c.rating_sum) && ReadInt(rest, c.rating_good);
+              ReadInt(rest, c.open) && ReadInt(rest, c.merged) && ReadInt(rest, c.rejected) && ReadInt(rest, c.rated) &&
+              ReadInt(rest, c.rating_sum) && ReadInt(rest, c.rating_good);
     if (!ok || !rest.empty()) {
         return std::nullopt;
     }
@@ -217,7 +217,8 @@ void AddTo(RollupDelta& delta, const Contribution& c, int sign) {
         node.path = CutAfter(c.node_path, ids[depth]);
         node.depth = static_cast<int>(depth);
         node.kind = ids[depth] == c.grid_id ? 'g' : ids[depth] == c.community_id ? 'c' : 'x';
-        for (const auto& [dim, dim_key] : {std::pair<char, int64_t>{'a', 0}, {'c', c.category_id}, {'h', c.handler_key}}) {
+        for (const auto& [dim, dim_key] :
+             {std::pair<char, int64_t>{'a', 0}, {'c', c.category_id}, {'h', c.handler_key}}) {
             for (const auto& [grain, period] : {std::pair<char, int64_t>{'d', c.day}, {'m', month}}) {
                 auto& slot = delta[RollupKey{ids[depth], dim, grain, period, dim_key}];
                 slot.first = node;

@@ -23,9 +23,9 @@ namespace linli::analytics {
 /// Upper bounds (exclusive, seconds) of the duration histogram's buckets; the last bucket is open.
 /// The first holds exactly 0 (accepted at intake), then 1 min … 14 days, each bucket at most 1.5×
 /// wider than the one before from one hour to four days, 1.75× above.
-inline constexpr std::array<int64_t, 24> kBucketBounds{
-    1,      60,     300,    600,    900,    1800,   2700,   3600,   5400,    7200,    10800,   14400,
-    21600,  28800,  43200,  57600,  86400,  129600, 172800, 259200, 345600,  604800,  864000,  1209600};
+inline constexpr std::array<int64_t, 24> kBucketBounds{1,     60,     300,    600,    900,    1800,   2700,   3600,
+                                                       5400,  7200,   10800,  14400,  21600,  28800,  43200,  57600,
+                                                       86400, 129600, 172800, 259200, 345600, 604800, 864000, 1209600};
 inline constexpr size_t kBuckets = kBucketBounds.size() + 1;
 
 /// The bucket of a duration (negative durations, from clock skew, count as 0).

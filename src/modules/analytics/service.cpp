@@ -216,7 +216,8 @@ Result<int64_t> StatsService::Rebuild() {
 }
 
 Result<bool> StatsService::EnsureFresh() {
-    LINLI_ASSIGN_OR_RETURN(auto offset, db_.Read([&](Conn& conn) { return repo_.Meta(conn, std::string(kOffsetKey)); }));
+    LINLI_ASSIGN_OR_RETURN(auto offset,
+                           db_.Read([&](Conn& conn) { return repo_.Meta(conn, std::string(kOffsetKey)); }));
     if (offset && *offset == std::to_string(options_.utc_offset)) {
         return false;
     }
@@ -330,29 +331,6 @@ std::string StatsService::CategoryLabel(int64_t id, std::string* code, std::stri
     return "类别 " + std::to_string(id);
 }
 
-std::string StatsService::NodeLabel(int64_t id) {
-    if (id == 0) {
-        return "未划入网格";
-    }
-    auto node = territory_.Get(System(), id);
-    return node ? node->name : "节点 " + std::to_string(id);
-}
-
-std::string StatsService::HandlerLabel(int64_t key, std::string* code) {
-    if (key == 0) {
-        *code = "none";
-        return "未派遣";
-    }
-    if (key < 0) {
-        *code = "unit";
-        auto unit = catalog_.GetUnit(System(), -key);
-        return unit ? unit->name : "单位 " + std::to_string(-key);
-    }
-    *code = "user";
-    auto user = accounts_.GetUser(System(), key);
-    return user ? user->display_name : "用户 " + std::to_string(key);
-}
-
 Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& query) {
     LINLI_ASSIGN_OR_RETURN(auto range, ResolveRange(query));
     const auto [from, to] = range;
@@ -431,6 +409,8 @@ Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& qu
     std::map<int64_t, Values> groups;
     std::map<int64_t, Values> totals;
     std::map<int64_t, int64_t> overdue;
+    std::map<int64_t, std::string> names;       // nodes, or users for handlers
+    std::map<int64_t, std::string> unit_names;  // handlers that are units
     if (scope.nodes == Nodes::kExact && scope.ids.empty()) {
         // A caller without territory: nothing to count.
     } else {
@@ -438,11 +418,26 @@ Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& qu
             LINLI_ASSIGN_OR_RETURN(auto dirty, repo_.DirtyFacts(conn, 1'000'000, false));
             const RollupDelta pending = PendingOf(dirty);
             LINLI_TRY(Collect(conn, repo_, sel, segments, pending, key_of, groups));
-            LINLI_TRY(Collect(conn, repo_, total_sel, SplitRange(from, to), pending,
-                              [](int64_t, char) { return int64_t{0}; }, totals));
+            LINLI_TRY(Collect(
+                conn, repo_, total_sel, SplitRange(from, to), pending, [](int64_t, char) { return int64_t{0}; },
+                totals));
             LINLI_ASSIGN_OR_RETURN(auto late, repo_.Overdue(conn, overdue_sel));
             for (const auto& [group, n] : late) {
                 overdue[IsTimeGroup(g) ? key_of(group, 'd') : group] += n;
+            }
+            // The labels, in one statement per kind rather than one service call per row.
+            std::vector<int64_t> users, units, nodes;
+            for (const auto& [key, v] : groups) {
+                (by_node ? nodes : key > 0 ? users : units).push_back(key > 0 ? key : -key);
+            }
+            for (const auto& [key, n] : overdue) {
+                (by_node ? nodes : key > 0 ? users : units).push_back(key > 0 ? key : -key);
+            }
+            if (by_node) {
+                LINLI_ASSIGN_OR_RETURN(names, repo_.NodeNames(conn, nodes));
+            } else if (g == GroupBy::kHandler) {
+                LINLI_ASSIGN_OR_RETURN(names, repo_.UserNames(conn, users));
+                LINLI_ASSIGN_OR_RETURN(unit_names, repo_.UnitNames(conn, units));
             }
             return {};
         }));
@@ -478,10 +473,26 @@ Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& qu
             case GroupBy::kGrid:
             case GroupBy::kCommunity:
                 row.code = std::to_string(key);
-                row.name = key == 0 && g == GroupBy::kCommunity ? "未划入社区" : NodeLabel(key);
+                if (key == 0) {
+                    row.name = g == GroupBy::kCommunity ? "未划入社区" : "未划入网格";
+                } else {
+                    auto it = names.find(key);
+                    row.name = it != names.end() ? it->second : "节点 " + std::to_string(key);
+                }
                 break;
             case GroupBy::kHandler:
-                row.name = HandlerLabel(key, &row.code);
+                if (key == 0) {
+                    row.code = "none";
+                    row.name = "未派遣";
+                } else if (key > 0) {
+                    row.code = "user";
+                    auto it = names.find(key);
+                    row.name = it != names.end() ? it->second : "用户 " + std::to_string(key);
+                } else {
+                    row.code = "unit";
+                    auto it = unit_names.find(-key);
+                    row.name = it != unit_names.end() ? it->second : "单位 " + std::to_string(-key);
+                }
                 break;
             case GroupBy::kDay:
             case GroupBy::kWeek:
@@ -572,8 +583,9 @@ Result<ScorecardReport> StatsService::Scorecards(const Actor& actor, const Stats
     std::map<int64_t, int64_t> overdue;
     LINLI_TRY(db_.Read([&](Conn& conn) -> Result<void> {
         LINLI_ASSIGN_OR_RETURN(auto dirty, repo_.DirtyFacts(conn, 1'000'000, false));
-        LINLI_TRY(Collect(conn, repo_, sel, SplitRange(from, to), PendingOf(dirty),
-                          [](int64_t group, char) { return group; }, figures));
+        LINLI_TRY(Collect(
+            conn, repo_, sel, SplitRange(from, to), PendingOf(dirty), [](int64_t group, char) { return group; },
+            figures));
         LINLI_ASSIGN_OR_RETURN(auto late, repo_.Overdue(conn, overdue_sel));
         for (const auto& [user, n] : late) {
             overdue[user] += n;

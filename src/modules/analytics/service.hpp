@@ -81,8 +81,6 @@ private:
     Result<Scope> ResolveScope(const Actor& actor, std::optional<int64_t> node_id, std::string* node_name);
     Result<std::pair<int64_t, int64_t>> ResolveRange(const StatsQuery& query) const;
     std::string CategoryLabel(int64_t id, std::string* code, std::string* name_en);
-    std::string NodeLabel(int64_t id);
-    std::string HandlerLabel(int64_t key, std::string* code);
     void RunApplier();
 
     storage::Database& db_;

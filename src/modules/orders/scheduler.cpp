@@ -1,16 +1,14 @@
 #include "modules/orders/scheduler.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "modules/orders/state_machine.hpp"
 
@@ -29,8 +27,12 @@ int64_t CurrentDue(const Order& o) {
 }
 
 /// Which of the two deadlines an order in `state` runs against, for notes and payloads.
-const char* DeadlineName(OrderState state) { return state == OrderState::kSubmitted ? "accept" : "resolve"; }
-const char* DeadlineNameZh(OrderState state) { return state == OrderState::kSubmitted ? "受理" : "办结"; }
+const char* DeadlineName(OrderState state) {
+    return state == OrderState::kSubmitted ? "accept" : "resolve";
+}
+const char* DeadlineNameZh(OrderState state) {
+    return state == OrderState::kSubmitted ? "受理" : "办结";
+}
 
 /// "2026-01-05 10:00" in the community's time zone.
 std::string LocalTime(const WorkingCalendar& calendar, int64_t t) {
@@ -57,7 +59,9 @@ OrderEvent SystemEvent(const Order& order, int64_t now, std::string action, Orde
 }
 
 /// Returned from inside a write to roll it back when the order's version moved under us.
-Error Raced() { return Conflict("the order changed meanwhile; the scheduler retries at its next sweep", "version"); }
+Error Raced() {
+    return Conflict("the order changed meanwhile; the scheduler retries at its next sweep", "version");
+}
 
 }  // namespace
 
@@ -80,7 +84,12 @@ int64_t WarningInstant(const WorkingCalendar& calendar, int64_t start, int64_t d
 DeadlineScheduler::DeadlineScheduler(storage::Database& db, const Clock& clock, const WorkingCalendar& calendar,
                                      OrderService& orders, const notify::Outbox* outbox, PublicService* ratings,
                                      SchedulerOptions options)
-    : db_(db), clock_(clock), calendar_(calendar), orders_(orders), outbox_(outbox), ratings_(ratings),
+    : db_(db),
+      clock_(clock),
+      calendar_(calendar),
+      orders_(orders),
+      outbox_(outbox),
+      ratings_(ratings),
       options_(options) {
     if (ratings_) {
         options_.rating_window_s = ratings_->options().rating_days * 24 * 3600;  // one window for both sides
@@ -90,7 +99,9 @@ DeadlineScheduler::DeadlineScheduler(storage::Database& db, const Clock& clock, 
     options_.escalation_step_hours = std::max<int64_t>(options_.escalation_step_hours, 1);
 }
 
-DeadlineScheduler::~DeadlineScheduler() { Stop(); }
+DeadlineScheduler::~DeadlineScheduler() {
+    Stop();
+}
 
 void DeadlineScheduler::Start() {
     std::lock_guard lock(mu_);
@@ -177,8 +188,8 @@ Result<SweepResult> DeadlineScheduler::RunOnce(int64_t now) {
         LINLI_TRY(PlanStale(result));
         LINLI_TRY(RunDue(now, result));
         // An escalation out of "submitted" moves the order to its resolve deadline: plan that too.
-        if (result.planned == before.planned && result.warned == before.warned &&
-            result.overdue == before.overdue && result.escalated == before.escalated) {
+        if (result.planned == before.planned && result.warned == before.warned && result.overdue == before.overdue &&
+            result.escalated == before.escalated) {
             break;
         }
     }
@@ -190,7 +201,8 @@ Result<SweepResult> DeadlineScheduler::RunOnce(int64_t now) {
 
 Result<void> DeadlineScheduler::PlanStale(SweepResult& result) {
     for (int round = 0; round < kMaxRounds; ++round) {
-        LINLI_ASSIGN_OR_RETURN(auto stale, db_.Read([&](Conn& conn) { return sched_.ListStale(conn, options_.batch); }));
+        LINLI_ASSIGN_OR_RETURN(auto stale,
+                               db_.Read([&](Conn& conn) { return sched_.ListStale(conn, options_.batch); }));
         if (stale.empty()) {
             return {};
         }
@@ -280,12 +292,12 @@ Result<DeadlineScheduler::Outcome> DeadlineScheduler::Step(const DueOrder& due, 
 
 /// Inside a write: the order when it is still open against the plan's deadline; otherwise the plan
 /// is dropped from the due index (a changed deadline is planned afresh through the stale index).
-#define LINLI_SCHED_LOAD_OR_DROP(var, conn, due)                                                   \
-    LINLI_ASSIGN_OR_RETURN(auto var##_found, repo_.FindById(conn, (due).id));                      \
-    if (!var##_found || !IsOpen(var##_found->state) || CurrentDue(*var##_found) != (due).due) {    \
-        LINLI_TRY(sched_.Advance(conn, due, (due).stage, std::nullopt));                           \
-        return Outcome::kGone;                                                                     \
-    }                                                                                              \
+#define LINLI_SCHED_LOAD_OR_DROP(var, conn, due)                                                \
+    LINLI_ASSIGN_OR_RETURN(auto var##_found, repo_.FindById(conn, (due).id));                   \
+    if (!var##_found || !IsOpen(var##_found->state) || CurrentDue(*var##_found) != (due).due) { \
+        LINLI_TRY(sched_.Advance(conn, due, (due).stage, std::nullopt));                        \
+        return Outcome::kGone;                                                                  \
+    }                                                                                           \
     Order var = std::move(*var##_found)
 
 Result<DeadlineScheduler::Outcome> DeadlineScheduler::Warn(const DueOrder& due, int64_t now) {
@@ -308,19 +320,19 @@ Result<DeadlineScheduler::Outcome> DeadlineScheduler::Warn(const DueOrder& due, 
         const std::string when = LocalTime(calendar_, due.due);
         LINLI_ASSIGN_OR_RETURN(
             bool applied,
-            orders_.ApplyScheduledStep(
-                conn, next,
-                SystemEvent(cur, now, "warn", cur.state,
-                            fmt::format("{}% of the time to the {} deadline ({}) has passed", percent,
-                                        DeadlineName(cur.state), when),
-                            false, false,
-                            boost::json::serialize(boost::json::object{{"deadline", DeadlineName(cur.state)},
-                                                                       {"due", due.due}}))));
+            orders_.ApplyScheduledStep(conn, next,
+                                       SystemEvent(cur, now, "warn", cur.state,
+                                                   fmt::format("{}% of the time to the {} deadline ({}) has passed",
+                                                               percent, DeadlineName(cur.state), when),
+                                                   false, false,
+                                                   boost::json::serialize(boost::json::object{
+                                                       {"deadline", DeadlineName(cur.state)}, {"due", due.due}}))));
         if (!applied) {
             return Raced();
         }
         next.version = cur.version + 1;
-        LINLI_TRY(Notify(conn, next, "order.deadline_warning", fmt::format("工单临近{}时限：{}", DeadlineNameZh(cur.state), cur.title),
+        LINLI_TRY(Notify(conn, next, "order.deadline_warning",
+                         fmt::format("工单临近{}时限：{}", DeadlineNameZh(cur.state), cur.title),
                          fmt::format("工单 {} 的{}时限为 {}，已用去 {}% 的时间。", cur.tracking_code,
                                      DeadlineNameZh(cur.state), when, percent),
                          fmt::format("order:{}:warn:{}:{}", cur.id, DeadlineName(cur.state), due.due), due.due, now));
@@ -346,18 +358,17 @@ Result<DeadlineScheduler::Outcome> DeadlineScheduler::FlagOverdue(const DueOrder
             orders_.ApplyScheduledStep(
                 conn, next,
                 SystemEvent(cur, now, "overdue", cur.state,
-                            fmt::format("the {} deadline ({}) has passed", DeadlineName(cur.state), when), false,
-                            false,
-                            boost::json::serialize(boost::json::object{{"deadline", DeadlineName(cur.state)},
-                                                                       {"due", due.due}}))));
+                            fmt::format("the {} deadline ({}) has passed", DeadlineName(cur.state), when), false, false,
+                            boost::json::serialize(
+                                boost::json::object{{"deadline", DeadlineName(cur.state)}, {"due", due.due}}))));
         if (!applied) {
             return Raced();
         }
         next.version = cur.version + 1;
-        LINLI_TRY(Notify(conn, next, "order.overdue", fmt::format("工单已超过{}时限：{}", DeadlineNameZh(cur.state), cur.title),
-                         fmt::format("工单 {} 的{}时限 {} 已过。", cur.tracking_code, DeadlineNameZh(cur.state), when),
-                         fmt::format("order:{}:overdue:{}:{}", cur.id, DeadlineName(cur.state), due.due), due.due,
-                         now));
+        LINLI_TRY(Notify(
+            conn, next, "order.overdue", fmt::format("工单已超过{}时限：{}", DeadlineNameZh(cur.state), cur.title),
+            fmt::format("工单 {} 的{}时限 {} 已过。", cur.tracking_code, DeadlineNameZh(cur.state), when),
+            fmt::format("order:{}:overdue:{}:{}", cur.id, DeadlineName(cur.state), due.due), due.due, now));
         return Outcome::kDone;
     });
 }
@@ -369,8 +380,7 @@ std::optional<int64_t> DeadlineScheduler::NextRung(int level, int64_t now) const
     return calendar_.AddWorkingSeconds(now, options_.escalation_step_hours * 3600);
 }
 
-Result<DeadlineScheduler::Outcome> DeadlineScheduler::Escalate(const DueOrder& due, int64_t now,
-                                                               SweepResult& result) {
+Result<DeadlineScheduler::Outcome> DeadlineScheduler::Escalate(const DueOrder& due, int64_t now, SweepResult& result) {
     LINLI_ASSIGN_OR_RETURN(auto found, db_.Read([&](Conn& conn) { return repo_.FindById(conn, due.id); }));
     if (found && IsOpen(found->state) && CurrentDue(*found) == due.due && found->escalation_level < kLevelSubdistrict &&
         found->escalated_for_due != due.due) {
@@ -394,8 +404,8 @@ Result<DeadlineScheduler::Outcome> DeadlineScheduler::Escalate(const DueOrder& d
             return Outcome::kSkipped;  // the escalation lost a race with a person's step: again next sweep
         }
         // Escalated, or at the top already: the next rung (if any) after another step of working time.
-        LINLI_ASSIGN_OR_RETURN(bool mine, sched_.Advance(conn, due, SchedStage::kEscalated,
-                                                         NextRung(cur->escalation_level, now)));
+        LINLI_ASSIGN_OR_RETURN(bool mine,
+                               sched_.Advance(conn, due, SchedStage::kEscalated, NextRung(cur->escalation_level, now)));
         return mine ? Outcome::kDone : Outcome::kSkipped;
     });
 }
@@ -433,14 +443,14 @@ Result<DeadlineScheduler::Outcome> DeadlineScheduler::ClimbAgain(const DueOrder&
             bool applied,
             orders_.ApplyScheduledStep(
                 conn, next,
-                SystemEvent(cur, now, "escalate", *to,
-                            fmt::format("still overdue {} working hours after the last escalation: the {} "
-                                        "deadline ({}) passed",
-                                        options_.escalation_step_hours, DeadlineName(cur.state),
-                                        LocalTime(calendar_, due.due)),
-                            true, false,
-                            boost::json::serialize(boost::json::object{
-                                {"level", level_name}, {"due", due.due}, {"automatic", true}}))));
+                SystemEvent(
+                    cur, now, "escalate", *to,
+                    fmt::format("still overdue {} working hours after the last escalation: the {} "
+                                "deadline ({}) passed",
+                                options_.escalation_step_hours, DeadlineName(cur.state), LocalTime(calendar_, due.due)),
+                    true, false,
+                    boost::json::serialize(
+                        boost::json::object{{"level", level_name}, {"due", due.due}, {"automatic", true}}))));
         if (!applied) {
             return Raced();
         }
@@ -473,9 +483,8 @@ Result<void> DeadlineScheduler::CloseUnrated(int64_t now, SweepResult& result) {
                 replied.push_back(RepliedOrder{a.order_id, a.replied_at});
             }
         } else {
-            LINLI_ASSIGN_OR_RETURN(replied, db_.Read([&](Conn& conn) {
-                return sched_.ListUnrated(conn, cutoff, options_.batch);
-            }));
+            LINLI_ASSIGN_OR_RETURN(
+                replied, db_.Read([&](Conn& conn) { return sched_.ListUnrated(conn, cutoff, options_.batch); }));
         }
         if (replied.empty()) {
             return {};

@@ -28,18 +28,20 @@ struct Statements {
 
     explicit Statements(std::string_view open) {
         const std::string due(kCurrentDue);
-        list_stale =
-            "SELECT id, state, " + due + ", created_at,"
-            " (SELECT CASE WHEN orders.state = 'submitted' THEN c.accept_kind ELSE c.resolve_kind END"
-            "  FROM order_categories c WHERE c.id = orders.category_id),"
-            // The current deadline was last set by a supervision in the same clock (accept while
-            // submitted, resolve after), or by a reopening (resolve), else at intake.
-            " (SELECT MAX(e.at) FROM order_events e WHERE e.order_id = orders.id AND"
-            "  ((orders.state = 'submitted' AND e.action = 'supervise' AND e.to_state = 'submitted') OR"
-            "   (orders.state <> 'submitted' AND (e.action = 'reopen' OR"
-            "    (e.action = 'supervise' AND e.to_state <> 'submitted')))))"
-            " FROM orders WHERE " + std::string(open) + " AND (sched_due IS NULL OR sched_due <> " + due + ")"
-            " ORDER BY id LIMIT $1";
+        list_stale = "SELECT id, state, " + due +
+                     ", created_at,"
+                     " (SELECT CASE WHEN orders.state = 'submitted' THEN c.accept_kind ELSE c.resolve_kind END"
+                     "  FROM order_categories c WHERE c.id = orders.category_id),"
+                     // The current deadline was last set by a supervision in the same clock (accept while
+                     // submitted, resolve after), or by a reopening (resolve), else at intake.
+                     " (SELECT MAX(e.at) FROM order_events e WHERE e.order_id = orders.id AND"
+                     "  ((orders.state = 'submitted' AND e.action = 'supervise' AND e.to_state = 'submitted') OR"
+                     "   (orders.state <> 'submitted' AND (e.action = 'reopen' OR"
+                     "    (e.action = 'supervise' AND e.to_state <> 'submitted')))))"
+                     " FROM orders WHERE " +
+                     std::string(open) + " AND (sched_due IS NULL OR sched_due <> " + due +
+                     ")"
+                     " ORDER BY id LIMIT $1";
         list_due = "SELECT id, sched_due, sched_stage, sched_next_at FROM orders WHERE " + std::string(open) +
                    " AND sched_next_at IS NOT NULL AND sched_next_at <= $1 ORDER BY sched_next_at LIMIT $2";
         earliest_next = "SELECT sched_next_at FROM orders WHERE " + std::string(open) +
@@ -57,7 +59,9 @@ const Statements& For(const Conn& conn) {
 // reset a plan the first one has already made and acted on.
 const std::string kSavePlan =
     "UPDATE orders SET sched_due = $2, sched_stage = $3, sched_next_at = $4"
-    " WHERE id = $1 AND state = $5 AND " + std::string(kCurrentDue) + " = $2"
+    " WHERE id = $1 AND state = $5 AND " +
+    std::string(kCurrentDue) +
+    " = $2"
     " AND (sched_due IS NULL OR sched_due <> $2)";
 
 constexpr std::string_view kAdvance =

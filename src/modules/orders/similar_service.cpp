@@ -38,9 +38,9 @@ bool CanMergeInto(OrderState s) {
 
 }  // namespace
 
-Result<std::vector<SimilarCandidate>> SimilarRepository::Candidates(Conn& conn, const Actor& actor,
-                                                                    int64_t category_id, const std::string& under_path,
-                                                                    int64_t since, int limit) const {
+Result<std::vector<SimilarCandidate>> SimilarRepository::Candidates(Conn& conn, const Actor& actor, int64_t category_id,
+                                                                    const std::string& under_path, int64_t since,
+                                                                    int limit) const {
     std::vector<Param> params{category_id, since, under_path, registry::SubtreeUpperBound(under_path)};
     std::string sql =
         "SELECT o.id, o.tracking_code, o.title, o.description, o.state, o.place_id, o.place_name, o.created_at"

@@ -44,8 +44,8 @@ struct SimilarOrder {
     int64_t place_id = 0;
     std::string place_name;
     int64_t created_at = 0;
-    double score = 0;         // text similarity 0..1 (0 when no text was given)
-    bool same_place = false;  // the very place asked about (household, unit or building)
+    double score = 0;             // text similarity 0..1 (0 when no text was given)
+    bool same_place = false;      // the very place asked about (household, unit or building)
     bool can_merge_into = false;  // the core's merge accepts it as a target
 };
 
