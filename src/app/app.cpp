@@ -6,6 +6,9 @@
 #include <filesystem>
 
 #include "app/openapi.hpp"
+#include "core/field_crypto.hpp"
+#include "core/time_zone.hpp"
+#include "core/working_calendar.hpp"
 #include "http/json_io.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
@@ -15,15 +18,15 @@
 #include "modules/accounts/service.hpp"
 #include "modules/analytics/routes.hpp"
 #include "modules/analytics/service.hpp"
+#include "modules/devices/routes.hpp"
+#include "modules/devices/service.hpp"
 #include "modules/notify/deliverer.hpp"
 #include "modules/notify/outbox.hpp"
 #include "modules/notify/routes.hpp"
 #include "modules/notify/service.hpp"
 #include "modules/notify/webhook_sender.hpp"
-#include "core/field_crypto.hpp"
-#include "core/working_calendar.hpp"
-#include "modules/devices/routes.hpp"
-#include "modules/devices/service.hpp"
+#include "modules/open311/routes.hpp"
+#include "modules/open311/service.hpp"
 #include "modules/orders/attachment_routes.hpp"
 #include "modules/orders/attachment_service.hpp"
 #include "modules/orders/catalog_service.hpp"
@@ -34,8 +37,6 @@
 #include "modules/orders/service.hpp"
 #include "modules/orders/similar_routes.hpp"
 #include "modules/orders/similar_service.hpp"
-#include "modules/open311/routes.hpp"
-#include "modules/open311/service.hpp"
 #include "modules/registry/assignment_routes.hpp"
 #include "modules/registry/assignment_service.hpp"
 #include "modules/registry/import_jobs.hpp"
@@ -65,10 +66,10 @@ struct App::Impl {
     std::unique_ptr<WorkingCalendar> calendar;
     std::unique_ptr<orders::CatalogService> order_catalog;
     std::unique_ptr<orders::OrderService> orders;
-    std::unique_ptr<orders::PublicService> order_public;  // QR reports, tracking, ratings
-    std::unique_ptr<open311::Open311Service> open311;  // GeoReport v2 over the orders
-    std::unique_ptr<orders::SimilarService> order_similar;  // possible duplicates at intake
-    std::unique_ptr<analytics::StatsService> stats;  // order statistics: rollups kept by a listener
+    std::unique_ptr<orders::PublicService> order_public;     // QR reports, tracking, ratings
+    std::unique_ptr<open311::Open311Service> open311;        // GeoReport v2 over the orders
+    std::unique_ptr<orders::SimilarService> order_similar;   // possible duplicates at intake
+    std::unique_ptr<analytics::StatsService> stats;          // order statistics: rollups kept by a listener
     std::unique_ptr<orders::AttachmentService> attachments;  // photos and PDFs on orders
     std::unique_ptr<devices::DeviceService> devices;         // signed device alarms → hazard orders
     // After the services it drives, so it is destroyed (and its thread joined) before them.
@@ -100,9 +101,9 @@ Result<std::unique_ptr<storage::Database>> OpenDatabase(const Config& config, me
 }
 
 Result<std::unique_ptr<registry::ResidentService>> MakeResidentService(const Config& config, storage::Database& db,
-                                                                     const Clock& clock, const FieldCrypto& crypto,
-                                                                     registry::RegistryService& territory) {
-    LINLI_TRY(registry::FixedUtcOffset(config.timezone));  // a clear message instead of a throw
+                                                                       const Clock& clock, const FieldCrypto& crypto,
+                                                                       registry::RegistryService& territory) {
+    LINLI_TRY(FixedUtcOffset(config.timezone));  // a clear message instead of a throw
     registry::ResidentServiceOptions options;
     options.time_zone = config.timezone;
     return std::make_unique<registry::ResidentService>(db, clock, crypto, territory, options);
@@ -162,8 +163,7 @@ App::~App() {
     }
 }
 
-Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& clock,
-                                         const DatabaseFactory& open_db) {
+Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& clock, const DatabaseFactory& open_db) {
     LINLI_TRY(Validate(config));
     std::unique_ptr<App> app(new App());
     Impl& s = *app->impl_;
@@ -229,7 +229,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     s.order_similar = std::make_unique<orders::SimilarService>(*s.db, clock, *s.registry);
     orders::RegisterSimilarRoutes(s.router, *s.order_similar);
     analytics::StatsOptions stats_options;
-    LINLI_ASSIGN_OR_RETURN(stats_options.utc_offset, registry::FixedUtcOffset(config.timezone));
+    LINLI_ASSIGN_OR_RETURN(stats_options.utc_offset, FixedUtcOffset(config.timezone));
     s.stats = std::make_unique<analytics::StatsService>(*s.db, clock, *s.order_catalog, *s.registry, *s.assignments,
                                                         *s.accounts, stats_options);
     s.orders->AddListener(s.stats.get());  // each step rewrites the order's statistics fact
@@ -289,7 +289,9 @@ Result<void> App::Start() {
     impl_->scheduler->Start();
     return {};
 }
-uint16_t App::port() const { return impl_->server->port(); }
+uint16_t App::port() const {
+    return impl_->server->port();
+}
 
 void App::RunUntilStopped() {
     impl_->server->RunUntilStopped();
@@ -303,15 +305,33 @@ void App::RunUntilStopped() {
     impl_->db->Close();
 }
 
-void App::Stop() { impl_->server->Stop(); }
-storage::Database& App::db() { return *impl_->db; }
-accounts::AccountsService& App::accounts() { return *impl_->accounts; }
-registry::RegistryService& App::registry() { return *impl_->registry; }
-registry::ResidentService& App::residents() { return *impl_->residents; }
-notify::Outbox& App::outbox() { return *impl_->outbox; }
-notify::Deliverer& App::deliverer() { return *impl_->deliverer; }
-orders::DeadlineScheduler& App::scheduler() { return *impl_->scheduler; }
-metrics::Registry& App::metrics() { return impl_->metrics; }
+void App::Stop() {
+    impl_->server->Stop();
+}
+storage::Database& App::db() {
+    return *impl_->db;
+}
+accounts::AccountsService& App::accounts() {
+    return *impl_->accounts;
+}
+registry::RegistryService& App::registry() {
+    return *impl_->registry;
+}
+registry::ResidentService& App::residents() {
+    return *impl_->residents;
+}
+notify::Outbox& App::outbox() {
+    return *impl_->outbox;
+}
+notify::Deliverer& App::deliverer() {
+    return *impl_->deliverer;
+}
+orders::DeadlineScheduler& App::scheduler() {
+    return *impl_->scheduler;
+}
+metrics::Registry& App::metrics() {
+    return impl_->metrics;
+}
 
 std::vector<std::pair<std::string, std::string>> App::RouteList() const {
     std::vector<std::pair<std::string, std::string>> out;

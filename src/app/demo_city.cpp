@@ -1,5 +1,7 @@
 #include "app/demo_city.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -152,9 +154,9 @@ private:
             const int month = Uniform(1, 12);
             const int day = Uniform(1, 28);
             int seq = Uniform(0, 499) * 2 + (male ? 1 : 0);
-            char first17[18];
-            std::snprintf(first17, sizeof first17, "%s%04d%02d%02d%03d", region.c_str(), year, month, day, seq);
-            std::string id = std::string(first17) + id_number::CheckCharacter(first17);
+            // region (6 digits) + birth date + sequence: the 17 digits the check character covers.
+            const std::string first17 = fmt::format("{}{:04}{:02}{:02}{:03}", region, year, month, day, seq);
+            std::string id = first17 + id_number::CheckCharacter(first17);
             if (id.substr(6, 8) <= today_compact() && used_.insert(id).second) {
                 return id;
             }

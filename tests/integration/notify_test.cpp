@@ -80,18 +80,6 @@ private:
     std::vector<Got> got_;
 };
 
-/// Waits (bounded) until `done` holds; the test then asserts the outcome, not the speed.
-template <class F>
-bool Eventually(F done) {
-    for (int i = 0; i < 300; ++i) {
-        if (done()) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return done();
-}
-
 class Notify : public ::testing::TestWithParam<Backend> {
 protected:
     void SetUp() override {

@@ -22,18 +22,6 @@ namespace json = boost::json;
 constexpr const char* kWangPhone = "13812345678";
 constexpr const char* kLiPhone = "13987654321";
 
-/// Waits (bounded) until `done` holds; the test then asserts the outcome, not the speed.
-template <class F>
-bool Eventually(F done) {
-    for (int i = 0; i < 300; ++i) {
-        if (done()) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return done();
-}
-
 class Public : public ::testing::TestWithParam<Backend> {
 protected:
     void SetUp() override {

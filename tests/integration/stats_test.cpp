@@ -19,17 +19,6 @@ namespace json = boost::json;
 
 constexpr const char* kPhone = "13812345678";
 
-template <class F>
-bool Eventually(F done) {
-    for (int i = 0; i < 300; ++i) {
-        if (done()) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return done();
-}
-
 class Stats : public ::testing::TestWithParam<Backend> {
 protected:
     void SetUp() override {

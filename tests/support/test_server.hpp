@@ -2,6 +2,7 @@
 /// A real `linli` server in-process on 127.0.0.1, port 0, over a fresh database, with a clock the
 /// test can move. Integration tests talk to it over HTTP like any client.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -45,5 +46,18 @@ private:
     std::thread runner_;
     bool stopped_ = false;
 };
+
+/// Waits (bounded: 15 s) until `done` holds, for work the server finishes in the background
+/// (deliveries, rollups); the test then asserts the outcome, never the speed.
+template <class F>
+bool Eventually(F done) {
+    for (int i = 0; i < 300; ++i) {
+        if (done()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return done();
+}
 
 }  // namespace linli::testing

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "core/territory_path.hpp"
 #include "modules/orders/state_machine.hpp"
 
 namespace linli::analytics {
@@ -30,25 +31,6 @@ chr::year_month_day Civil(int64_t day) {
 
 int64_t DayOf(const chr::year_month_day& ymd) {
     return chr::sys_days{ymd}.time_since_epoch().count();
-}
-
-/// The ids along a path, root first: "/1/5/23/" → {1, 5, 23}.
-std::vector<int64_t> PathIds(std::string_view path) {
-    std::vector<int64_t> ids;
-    size_t pos = 1;
-    while (pos < path.size()) {
-        const size_t next = path.find('/', pos);
-        if (next == std::string_view::npos) {
-            break;
-        }
-        int64_t id = 0;
-        auto [end, ec] = std::from_chars(path.data() + pos, path.data() + next, id);
-        if (ec == std::errc() && end == path.data() + next) {
-            ids.push_back(id);
-        }
-        pos = next + 1;
-    }
-    return ids;
 }
 
 /// The path cut right after the segment of node `id` ("/1/5/23/40/", 5 → "/1/5/"); the whole path

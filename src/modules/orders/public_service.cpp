@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/phone.hpp"
+#include "core/territory_path.hpp"
 #include "core/text.hpp"
 #include "modules/orders/validate.hpp"
 
@@ -42,25 +43,6 @@ bool WellFormedCode(std::string_view code) {
 
 Error UnknownCode() {
     return NotFound("no order has this tracking code / 查询码不存在");
-}
-
-/// The ids along a materialised path, root first: "/1/5/23/" → {1, 5, 23}.
-std::vector<int64_t> PathIds(std::string_view path) {
-    std::vector<int64_t> ids;
-    size_t pos = 1;
-    while (pos < path.size()) {
-        const size_t next = path.find('/', pos);
-        if (next == std::string_view::npos) {
-            break;
-        }
-        int64_t id = 0;
-        auto [end, ec] = std::from_chars(path.data() + pos, path.data() + next, id);
-        if (ec == std::errc() && end == path.data() + next) {
-            ids.push_back(id);
-        }
-        pos = next + 1;
-    }
-    return ids;
 }
 
 /// True when the order's latest answer stands: it was replied and not reopened since.

@@ -9,6 +9,7 @@
 
 #include "core/crypto.hpp"
 #include "core/phone.hpp"
+#include "core/territory_path.hpp"
 #include "modules/orders/validate.hpp"
 
 namespace linli::orders {
@@ -44,25 +45,6 @@ bool IsLeaderOf(const Actor& actor, std::string_view place_path) {
         return true;
     }
     return (actor.Is(Role::kSubdistrictLeader) || actor.Is(Role::kCommunityStaff)) && actor.CanSee(place_path);
-}
-
-/// The ids along a path, root first: "/1/5/23/" → {1, 5, 23}.
-std::vector<int64_t> PathIds(std::string_view path) {
-    std::vector<int64_t> ids;
-    size_t pos = 1;
-    while (pos < path.size()) {
-        size_t next = path.find('/', pos);
-        if (next == std::string_view::npos) {
-            break;
-        }
-        int64_t id = 0;
-        auto [end, ec] = std::from_chars(path.data() + pos, path.data() + next, id);
-        if (ec == std::errc() && end == path.data() + next) {
-            ids.push_back(id);
-        }
-        pos = next + 1;
-    }
-    return ids;
 }
 
 /// The id of the ancestor of kind `want` of a node of kind `kind` at `path` (itself included):
@@ -918,9 +900,9 @@ Result<Order> OrderService::RecordChannelEvent(int64_t id, Channel channel, std:
         if (!IsOpen(found->state)) {
             return Conflict("the order is no longer open (" + std::string(StateName(found->state)) + ")");
         }
-        LINLI_TRY(AppendEvent(conn, *found,
-                              MakeEvent(system, now, std::string(action), found->state, found->state, std::string(note),
-                                        false, false)));
+        LINLI_TRY(AppendEvent(
+            conn, *found,
+            MakeEvent(system, now, std::string(action), found->state, found->state, std::string(note), false, false)));
         return std::move(*found);
     });
 }

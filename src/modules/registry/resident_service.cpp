@@ -17,6 +17,7 @@
 #include "core/person_name.hpp"
 #include "core/phone.hpp"
 #include "core/text.hpp"
+#include "core/time_zone.hpp"
 #include "modules/accounts/audit.hpp"
 #include "modules/registry/resident_json.hpp"
 
@@ -362,35 +363,6 @@ std::string NormalizeUnitName(std::string_view raw) {
         return s + "单元";
     }
     return s;
-}
-
-Result<int> FixedUtcOffset(std::string_view zone) {
-    static const std::unordered_map<std::string_view, int> kZones = {
-        {"Asia/Shanghai", 8 * 3600},
-        {"Asia/Chongqing", 8 * 3600},
-        {"Asia/Harbin", 8 * 3600},
-        {"Asia/Hong_Kong", 8 * 3600},
-        {"Asia/Macau", 8 * 3600},
-        {"Asia/Taipei", 8 * 3600},
-        {"PRC", 8 * 3600},
-        {"UTC", 0},
-        {"Etc/UTC", 0},
-    };
-    if (auto it = kZones.find(zone); it != kZones.end()) {
-        return it->second;
-    }
-    // "+08:00" / "-05:30"
-    if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-        int h = 0, m = 0;
-        auto [e1, ec1] = std::from_chars(zone.data() + 1, zone.data() + 3, h);
-        auto [e2, ec2] = std::from_chars(zone.data() + 4, zone.data() + 6, m);
-        if (ec1 == std::errc() && ec2 == std::errc() && e1 == zone.data() + 3 && e2 == zone.data() + 6 && h <= 14 &&
-            m < 60) {
-            return (zone[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
-        }
-    }
-    return InvalidArgument("time_zone", "unsupported time zone \"" + std::string(zone) +
-                                            "\": use Asia/Shanghai, UTC or an offset such as +08:00");
 }
 
 std::string CivilDate(int64_t epoch_seconds, int utc_offset) {
@@ -1644,8 +1616,8 @@ Result<Page<HouseholdLedgerRow>> ResidentService::ListHouseholdLedger(const Acto
     auto& households = loaded.households;
     if (households.size() > limit) {
         households.resize(limit);
-        page.next_cursor = linli::EncodeCursor(kLedgerCursorVersion, kLedgerCursorSort, households.back().id,
-                                               households.back().path);
+        page.next_cursor =
+            linli::EncodeCursor(kLedgerCursorVersion, kLedgerCursorSort, households.back().id, households.back().path);
     }
     std::unordered_map<std::string, size_t> row_of_path;
     row_of_path.reserve(households.size());

@@ -41,9 +41,6 @@ struct ResidentServiceOptions {
     std::string time_zone = "Asia/Shanghai";
 };
 
-/// The UTC offset in seconds of a zone ResidentServiceOptions accepts; 400 field "time_zone" otherwise.
-Result<int> FixedUtcOffset(std::string_view time_zone);
-
 /// "YYYY-MM-DD" of the civil date at `epoch_seconds` shifted by `utc_offset`.
 std::string CivilDate(int64_t epoch_seconds, int utc_offset);
 

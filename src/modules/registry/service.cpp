@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/crypto.hpp"
+#include "core/territory_path.hpp"
 #include "core/text.hpp"
 #include "modules/accounts/audit.hpp"
 #include "modules/registry/json.hpp"
@@ -195,25 +196,6 @@ Result<NodeFilter> BuildFilter(const Actor& actor, const NodeQuery& query) {
         }
     }
     return filter;
-}
-
-/// The ids along a path, root first: "/1/5/23/" → {1, 5, 23}.
-std::vector<int64_t> PathIds(std::string_view path) {
-    std::vector<int64_t> ids;
-    size_t pos = 0;
-    while (pos < path.size()) {
-        size_t next = path.find('/', pos);
-        if (next == std::string_view::npos) {
-            next = path.size();
-        }
-        int64_t id = 0;
-        auto [end, ec] = std::from_chars(path.data() + pos, path.data() + next, id);
-        if (ec == std::errc() && end == path.data() + next) {
-            ids.push_back(id);
-        }
-        pos = next + 1;
-    }
-    return ids;
 }
 
 }  // namespace
