@@ -1,10 +1,9 @@
 #include "http/pipeline.hpp"
 
-#include <algorithm>
-
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <shared_mutex>
@@ -195,11 +194,15 @@ Response Pipeline::Handle(Request& req) {
 
     if (options_.access_log && state_->access) {
         // The query string is left out on purpose: it may carry names, phone numbers, ID numbers.
+        // So is a path that carries a bearer secret (a tracking code, a building's QR token): the
+        // route's pattern stands in for it.
+        const bool secret_path =
+            route_label.find("{code}") != std::string::npos || route_label.find("{token}") != std::string::npos;
         const size_t bytes = req.method == Method::kHead ? 0 : response.body.size();
         state_->access->info("{} {} {} \"{}\" {} {} {} {:.3f}ms user={}", req.request_id,
-                             req.remote_addr.empty() ? "-" : req.remote_addr, method, LogSafe(req.path), route_label,
-                             response.status, bytes, seconds * 1000.0,
-                             req.actor ? std::to_string(req.actor->user_id) : std::string("-"));
+                             req.remote_addr.empty() ? "-" : req.remote_addr, method,
+                             secret_path ? route_label : LogSafe(req.path), route_label, response.status, bytes,
+                             seconds * 1000.0, req.actor ? std::to_string(req.actor->user_id) : std::string("-"));
     }
     return response;
 }

@@ -189,5 +189,30 @@ TEST(PipelineAccessLog, OneLineWithoutQueryString) {
     EXPECT_EQ(line.find("13800138000"), std::string::npos) << line;
 }
 
+TEST(PipelineAccessLog, ASecretInThePathIsNotLogged) {
+    auto out = std::make_shared<std::ostringstream>();
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*out);
+    spdlog::drop("access");
+    spdlog::register_logger(std::make_shared<spdlog::logger>("access", sink));
+
+    Router router;
+    router.Add(Method::kGet, "/track/{code}", AccessRule::Public(),
+               [](Request&) -> Result<Response> { return TextResponse(200, "ok"); });
+    metrics::Registry metrics;
+    Pipeline pipeline(
+        router, [](const Request&) -> Result<std::optional<Actor>> { return std::optional<Actor>(); }, metrics,
+        PipelineOptions{});
+    Request req;
+    req.path = "/track/DUZM6HQ82F";
+    req.target = req.path;
+    req.request_id = "rid-78";
+    pipeline.Handle(req);
+    spdlog::drop("access");
+
+    const std::string line = out->str();
+    EXPECT_NE(line.find("/track/{code}"), std::string::npos) << line;
+    EXPECT_EQ(line.find("DUZM6HQ82F"), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace linli::http
