@@ -2,7 +2,7 @@
 // made with N work orders spread over the demo's buildings, categories and grid workers across the
 // last two years (most answered and closed, some late, a few still open or overdue: the recent ones
 // and one in 500 of the older ones), by direct bulk
-// SQL, then counts them into the statistics rollups with the service's own Rebuild (ADR 0011).
+// SQL, then counts them into the statistics rollups with the service's own Rebuild (ADR 0007).
 // Prints "orders <n> rollup_rows <m> seconds <s>". Deterministic for a given N.
 // Usage: make_orders_fixture DB_PATH N
 #include <algorithm>

@@ -234,7 +234,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
                                                         *s.accounts, stats_options);
     s.orders->AddListener(s.stats.get());  // each step rewrites the order's statistics fact
     analytics::RegisterRoutes(s.router, *s.stats);
-    // First start after migration 0011, or a new time zone: count the orders there are (ADR 0011).
+    // First start after migration 0011, or a new time zone: count the orders there are (ADR 0007).
     if (auto fresh = s.stats->EnsureFresh(); !fresh) {
         spdlog::warn("order statistics: not rebuilt: {}", fresh.error().message);
     }
@@ -255,7 +255,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     s.devices = std::make_unique<devices::DeviceService>(*s.db, clock, *s.crypto, *s.orders, *s.order_catalog,
                                                          *s.registry, device_options);
     devices::RegisterRoutes(s.router, *s.devices);
-    // A poor rating whose reopen step a crash interrupted is finished now (ADR 0007).
+    // A poor rating whose reopen step a crash interrupted is finished now (ADR 0006).
     if (auto resumed = s.order_public->ResumePendingReopens(); !resumed) {
         spdlog::warn("ratings: pending reopens not finished: {}", resumed.error().message);
     }

@@ -1,5 +1,5 @@
 #pragma once
-/// Work-order statistics as additive rollups (issue 4 §9, ADR 0011): what one order contributes to
+/// Work-order statistics as additive rollups (issue 4 §9, ADR 0007): what one order contributes to
 /// the figures (its Contribution), how that becomes rows of the rollup table (one per level of the
 /// territory above the order's grid × dimension × grain), the duration histogram that medians are
 /// read from, and local-day arithmetic. Pure: no database, no clock.

@@ -1,5 +1,5 @@
 #pragma once
-/// Work-order statistics (issue 4 §9, ADR 0011): figures per category, grid, community, handler and
+/// Work-order statistics (issue 4 §9, ADR 0007): figures per category, grid, community, handler and
 /// period, and a scorecard per grid worker, read from additive rollups so that a question over a
 /// million orders adds up a few hundred rows.
 ///

@@ -6,7 +6,7 @@
 /// keyed hash, purpose "building_qr/v1") of the id, in unpadded base64url. Only the server's key file
 /// can make one; a changed id, a changed or truncated tag is refused. Tokens do not expire: they are
 /// printed on boards in stairwells for years. Changing the key file invalidates every printed code
-/// (as it does every encrypted phone), so that is not a rotation mechanism; see ADR 0007.
+/// (as it does every encrypted phone), so that is not a rotation mechanism; see ADR 0006.
 ///
 /// Thread safety: const methods only; safe from any thread.
 

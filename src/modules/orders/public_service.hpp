@@ -1,5 +1,5 @@
 #pragma once
-/// The resident's side of work orders (issue 4 §2 and §6, ADR 0007): building QR tokens, the public
+/// The resident's side of work orders (issue 4 §2 and §6, ADR 0006): building QR tokens, the public
 /// report (no login) that becomes an order through OrderService::CreateFromChannel, tracking by code,
 /// and the reporter's rating of the answer, whose poor score reopens the order once and alerts the
 /// supervisors of the place.

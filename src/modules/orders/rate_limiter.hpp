@@ -2,7 +2,7 @@
 /// A sliding-window rate limiter for the public (no-login) routes: at most `max_hits` hits per key in
 /// any `window_seconds`. In memory, per process: with several server instances behind a load balancer
 /// each enforces its own limit (the effective limit is multiplied by the instance count); a restart
-/// forgets. Good enough to stop a flood from one address or one phone; see ADR 0007.
+/// forgets. Good enough to stop a flood from one address or one phone; see ADR 0006.
 ///
 /// Thread safety: every method may be called concurrently (one mutex; the work per hit is tiny).
 
