@@ -364,6 +364,36 @@ Result<Order> OrderService::InsertNew(Order order, const ReporterInsert& reporte
     }
 }
 
+Result<OrderService::CleanedIntake> OrderService::CleanIntake(std::string_view title_in,
+                                                              std::string_view description_in,
+                                                              const std::optional<std::string>& reporter_name_in,
+                                                              const std::optional<std::string>& address_in,
+                                                              const std::optional<std::string>& reporter_phone,
+                                                              int64_t category_id) const {
+    CleanedIntake out;
+    LINLI_ASSIGN_OR_RETURN(out.title, CleanLine(title_in, "title", kMaxTitleChars));
+    LINLI_ASSIGN_OR_RETURN(out.description, CleanText(description_in, "description", kMaxDescriptionChars, true));
+    if (reporter_name_in) {
+        LINLI_ASSIGN_OR_RETURN(out.reporter_name,
+                               CleanLine(*reporter_name_in, "reporter_name", kMaxReporterNameChars, true));
+    }
+    if (address_in) {
+        LINLI_ASSIGN_OR_RETURN(out.address, CleanLine(*address_in, "address", kMaxAddressChars, true));
+    }
+    if (reporter_phone) {
+        LINLI_ASSIGN_OR_RETURN(auto parsed, phone::Parse(*reporter_phone, "reporter_phone"));
+        out.reporter.phone_enc = crypto_.Encrypt(parsed.normalized);
+        out.reporter.phone_hash = crypto_.Hash("phone", parsed.normalized);
+        out.reporter.phone_masked = phone::Mask(parsed.normalized);
+    }
+    LINLI_ASSIGN_OR_RETURN(auto category, catalog_.ActiveCategory(category_id));
+    if (!category) {
+        return InvalidArgument("category_id", "no such active order category");
+    }
+    out.category = std::move(category);
+    return out;
+}
+
 Result<OrderDetail> OrderService::Create(const Actor& actor, const NewOrder& input, const RequestInfo&) {
     if (!IsIntakeRole(actor)) {
         return Forbidden("your role may not record work orders");
@@ -373,28 +403,9 @@ Result<OrderDetail> OrderService::Create(const Actor& actor, const NewOrder& inp
                                "staff record orders from walk_in, phone, door_knocking, service_point, patrol or "
                                "party_visit; other channels have their own intake");
     }
-    LINLI_ASSIGN_OR_RETURN(auto title, CleanLine(input.title, "title", kMaxTitleChars));
-    LINLI_ASSIGN_OR_RETURN(auto description, CleanText(input.description, "description", kMaxDescriptionChars, true));
-    std::string reporter_name;
-    if (input.reporter_name) {
-        LINLI_ASSIGN_OR_RETURN(reporter_name,
-                               CleanLine(*input.reporter_name, "reporter_name", kMaxReporterNameChars, true));
-    }
-    std::string address;
-    if (input.address) {
-        LINLI_ASSIGN_OR_RETURN(address, CleanLine(*input.address, "address", kMaxAddressChars, true));
-    }
-    ReporterInsert reporter;
-    if (input.reporter_phone) {
-        LINLI_ASSIGN_OR_RETURN(auto parsed, phone::Parse(*input.reporter_phone, "reporter_phone"));
-        reporter.phone_enc = crypto_.Encrypt(parsed.normalized);
-        reporter.phone_hash = crypto_.Hash("phone", parsed.normalized);
-        reporter.phone_masked = phone::Mask(parsed.normalized);
-    }
-    LINLI_ASSIGN_OR_RETURN(auto category, catalog_.ActiveCategory(input.category_id));
-    if (!category) {
-        return InvalidArgument("category_id", "no such active order category");
-    }
+    LINLI_ASSIGN_OR_RETURN(auto intake, CleanIntake(input.title, input.description, input.reporter_name, input.address,
+                                                    input.reporter_phone, input.category_id));
+    auto& [title, description, reporter_name, address, reporter, category] = intake;
 
     // Other modules' data through their services, each scope-checked as the caller.
     std::optional<int64_t> place_id = input.place_id;
@@ -480,28 +491,9 @@ Result<OrderDetail> OrderService::Create(const Actor& actor, const NewOrder& inp
 }
 
 Result<Order> OrderService::CreateFromChannel(const ChannelIntake& input, const RequestInfo&) {
-    LINLI_ASSIGN_OR_RETURN(auto title, CleanLine(input.title, "title", kMaxTitleChars));
-    LINLI_ASSIGN_OR_RETURN(auto description, CleanText(input.description, "description", kMaxDescriptionChars, true));
-    std::string reporter_name;
-    if (input.reporter_name) {
-        LINLI_ASSIGN_OR_RETURN(reporter_name,
-                               CleanLine(*input.reporter_name, "reporter_name", kMaxReporterNameChars, true));
-    }
-    std::string address;
-    if (input.address) {
-        LINLI_ASSIGN_OR_RETURN(address, CleanLine(*input.address, "address", kMaxAddressChars, true));
-    }
-    ReporterInsert reporter;
-    if (input.reporter_phone) {
-        LINLI_ASSIGN_OR_RETURN(auto parsed, phone::Parse(*input.reporter_phone, "reporter_phone"));
-        reporter.phone_enc = crypto_.Encrypt(parsed.normalized);
-        reporter.phone_hash = crypto_.Hash("phone", parsed.normalized);
-        reporter.phone_masked = phone::Mask(parsed.normalized);
-    }
-    LINLI_ASSIGN_OR_RETURN(auto category, catalog_.ActiveCategory(input.category_id));
-    if (!category) {
-        return InvalidArgument("category_id", "no such active order category");
-    }
+    LINLI_ASSIGN_OR_RETURN(auto intake, CleanIntake(input.title, input.description, input.reporter_name, input.address,
+                                                    input.reporter_phone, input.category_id));
+    auto& [title, description, reporter_name, address, reporter, category] = intake;
     const Actor system = SystemActor(std::string(ChannelName(input.channel)));
     auto place = territory_.Get(system, input.place_id);
     if (!place) {

@@ -109,6 +109,20 @@ public:
 
 private:
     struct Prepared;
+    /// An intake's cleaned text, sealed phone and active category (every channel checks them alike).
+    struct CleanedIntake {
+        std::string title;
+        std::string description;
+        std::string reporter_name;
+        std::string address;
+        ReporterInsert reporter;
+        std::optional<Category> category;  // always set on success
+    };
+    /// 400 naming title, description, reporter_name, address, reporter_phone or category_id.
+    Result<CleanedIntake> CleanIntake(std::string_view title, std::string_view description,
+                                      const std::optional<std::string>& reporter_name,
+                                      const std::optional<std::string>& address,
+                                      const std::optional<std::string>& reporter_phone, int64_t category_id) const;
     Result<Order> FindVisibleOr404(storage::Conn& conn, const Actor& actor, int64_t id, const char* field) const;
     Result<Parties> PartiesOf(storage::Conn& conn, const Actor& actor, const Order& order) const;
     Result<Handler> AutoHandler(const Category& category, std::optional<int64_t> grid_id);
