@@ -1,9 +1,13 @@
 #include "app/app.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <mutex>
 
 #include "app/openapi.hpp"
 #include "core/field_crypto.hpp"
@@ -13,6 +17,7 @@
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "http/static_files.hpp"
 #include "modules/accounts/password.hpp"
 #include "modules/accounts/routes.hpp"
 #include "modules/accounts/service.hpp"
@@ -20,6 +25,8 @@
 #include "modules/analytics/service.hpp"
 #include "modules/devices/routes.hpp"
 #include "modules/devices/service.hpp"
+#include "modules/mediation/routes.hpp"
+#include "modules/mediation/service.hpp"
 #include "modules/notify/deliverer.hpp"
 #include "modules/notify/outbox.hpp"
 #include "modules/notify/routes.hpp"
@@ -39,12 +46,15 @@
 #include "modules/orders/similar_service.hpp"
 #include "modules/registry/assignment_routes.hpp"
 #include "modules/registry/assignment_service.hpp"
+#include "modules/registry/board_routes.hpp"
 #include "modules/registry/import_jobs.hpp"
 #include "modules/registry/register_file_routes.hpp"
 #include "modules/registry/resident_routes.hpp"
 #include "modules/registry/resident_service.hpp"
 #include "modules/registry/routes.hpp"
 #include "modules/registry/service.hpp"
+#include "modules/safety/routes.hpp"
+#include "modules/safety/service.hpp"
 
 namespace linli::app {
 
@@ -72,9 +82,12 @@ struct App::Impl {
     std::unique_ptr<analytics::StatsService> stats;          // order statistics: rollups kept by a listener
     std::unique_ptr<orders::AttachmentService> attachments;  // photos and PDFs on orders
     std::unique_ptr<devices::DeviceService> devices;         // signed device alarms → hazard orders
+    std::unique_ptr<mediation::MediationService> mediation;  // disputes: parties, roster, sessions, outcomes
+    std::unique_ptr<safety::SafetyService> safety;  // inspections, venues, hazards (排查 → 整改 → 复查)
     // After the services it drives, so it is destroyed (and its thread joined) before them.
     std::unique_ptr<orders::DeadlineScheduler> scheduler;  // warnings, overdue, escalation, no-response closes
     http::Router router;
+    std::unique_ptr<http::StaticFiles> web;  // the console at "/", before the pipeline that points at it
     std::unique_ptr<http::Pipeline> pipeline;
     std::unique_ptr<http::Server> server;
 };
@@ -145,6 +158,34 @@ void RegisterSystemRoutes(http::Router& router, storage::Database& db, metrics::
         "This API's OpenAPI description");
 }
 
+// The working calendar that deadlines count in, as configured (community.* settings), for the
+// console's calendar page.
+void RegisterCalendarRoute(http::Router& router, const WorkingCalendarConfig& config) {
+    boost::json::array spans;
+    for (const auto& span : config.spans) {
+        spans.emplace_back(fmt::format("{:02}:{:02}-{:02}:{:02}", span.begin_minute / 60, span.begin_minute % 60,
+                                       span.end_minute / 60, span.end_minute % 60));
+    }
+    boost::json::array weekend(config.weekend_days.begin(), config.weekend_days.end());
+    boost::json::array holidays;
+    for (const auto& d : config.holidays) {
+        holidays.emplace_back(d);
+    }
+    boost::json::array extra;
+    for (const auto& d : config.extra_workdays) {
+        extra.emplace_back(d);
+    }
+    const boost::json::value body = boost::json::object{{"timezone", config.time_zone},
+                                                        {"working_hours", std::move(spans)},
+                                                        {"weekend_days", std::move(weekend)},
+                                                        {"holidays", std::move(holidays)},
+                                                        {"extra_workdays", std::move(extra)}};
+    router.Add(
+        http::Method::kGet, "/api/v1/working-calendar", http::AccessRule::AnyUser(),
+        [body](http::Request&) -> Result<http::Response> { return http::JsonResponse(200, body); },
+        "The working calendar deadlines count in");
+}
+
 }  // namespace
 
 App::App() : impl_(std::make_unique<Impl>()) {}
@@ -199,35 +240,43 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     s.assignments = std::make_unique<registry::AssignmentService>(*s.db, clock, *s.registry);
     registry::RegisterFileRoutes(s.router, *s.residents, *s.assignments, *s.imports, *s.db, clock);
     registry::RegisterAssignmentRoutes(s.router, *s.assignments);
+    registry::RegisterBoardRoutes(s.router, *s.registry, *s.residents, *s.assignments);
     notify::DelivererOptions notify_options;
     notify_options.poll_seconds = config.notify_poll_s;
     notify_options.max_attempts = config.notify_max_attempts;
+    notify_options.outbox_retention_s = int64_t{86400} * config.notify_outbox_retention_days;
     notify_options.delivery_lease_s =
         std::max<int64_t>(notify_options.delivery_lease_s, 4 * int64_t{config.notify_webhook_timeout_s});
     notify::CurlSenderOptions sender_options;
     sender_options.connect_timeout_ms = std::min(5000L, 1000L * config.notify_webhook_timeout_s);
     sender_options.total_timeout_ms = 1000L * config.notify_webhook_timeout_s;
-    s.deliverer =
-        std::make_unique<notify::Deliverer>(*s.db, clock, notify::MakeCurlSender(sender_options), notify_options);
+    s.deliverer = std::make_unique<notify::Deliverer>(*s.db, clock, *s.crypto, notify::MakeCurlSender(sender_options),
+                                                      notify_options);
     auto* deliverer = s.deliverer.get();
     s.outbox = std::make_unique<notify::Outbox>([deliverer] { deliverer->Wake(); });
-    s.notify = std::make_unique<notify::NotifyService>(*s.db, clock);
+    s.notify = std::make_unique<notify::NotifyService>(*s.db, clock, *s.crypto);
+    // Webhook secrets from before migration 0014 are sealed with the key file before anything signs.
+    LINLI_ASSIGN_OR_RETURN(int sealed, s.notify->SealStoredSecrets());
+    if (sealed > 0) {
+        spdlog::info("notify: sealed {} webhook secret(s) stored in clear", sealed);
+    }
     notify::RegisterRoutes(s.router, *s.notify);
     LINLI_ASSIGN_OR_RETURN(auto calendar_config, CalendarConfigFrom(config));
     LINLI_ASSIGN_OR_RETURN(auto calendar, WorkingCalendar::Create(calendar_config));
     s.calendar = std::make_unique<WorkingCalendar>(std::move(calendar));
+    RegisterCalendarRoute(s.router, calendar_config);
     s.order_catalog = std::make_unique<orders::CatalogService>(*s.db, clock, *s.accounts);
     s.orders = std::make_unique<orders::OrderService>(*s.db, clock, *s.calendar, *s.crypto, *s.order_catalog,
                                                       *s.registry, *s.assignments, *s.residents, *s.accounts);
-    orders::RegisterRoutes(s.router, *s.orders, *s.order_catalog, clock);
+    s.order_similar = std::make_unique<orders::SimilarService>(*s.db, clock, *s.registry);
+    orders::RegisterRoutes(s.router, *s.orders, *s.order_catalog, clock, s.order_similar.get());
     s.open311 = std::make_unique<open311::Open311Service>(*s.db, clock, *s.orders, *s.order_catalog, *s.registry);
     s.orders->AddListener(s.open311.get());  // stores what an Open311 POST brings in the order's transaction
     open311::RegisterRoutes(s.router, *s.open311);
     s.order_public = std::make_unique<orders::PublicService>(*s.db, clock, *s.crypto, *s.orders, *s.order_catalog,
                                                              *s.registry, *s.accounts, s.outbox.get());
     orders::RegisterPublicRoutes(s.router, *s.order_public);
-    s.order_similar = std::make_unique<orders::SimilarService>(*s.db, clock, *s.registry);
-    orders::RegisterSimilarRoutes(s.router, *s.order_similar);
+    orders::RegisterSimilarRoutes(s.router, *s.order_similar, *s.orders);
     analytics::StatsOptions stats_options;
     LINLI_ASSIGN_OR_RETURN(stats_options.utc_offset, FixedUtcOffset(config.timezone));
     s.stats = std::make_unique<analytics::StatsService>(*s.db, clock, *s.order_catalog, *s.registry, *s.assignments,
@@ -255,6 +304,31 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     s.devices = std::make_unique<devices::DeviceService>(*s.db, clock, *s.crypto, *s.orders, *s.order_catalog,
                                                          *s.registry, device_options);
     devices::RegisterRoutes(s.router, *s.devices);
+    // Disputes: their record is written in the order's own transaction; only the people on a dispute
+    // and leaders read it (the service registers the orders' visibility policy, ADR 0009).
+    s.mediation = std::make_unique<mediation::MediationService>(*s.db, clock, *s.calendar, *s.crypto, *s.orders,
+                                                                *s.order_catalog, *s.registry, *s.residents,
+                                                                *s.accounts);
+    s.orders->AddListener(s.mediation.get());
+    mediation::RegisterRoutes(s.router, *s.mediation, clock);
+    // Safety inspections: a hazard is an order of kind hazard; the service mirrors its steps and keeps
+    // an inspection hazard from being answered or closed before a passed re-inspection (ADR 0008).
+    safety::SafetyOptions safety_options;
+    safety_options.photo_dir = (std::filesystem::path(config.attachments_dir) / "safety").string();
+    safety_options.max_photo_bytes = config.attachment_max_bytes;
+    LINLI_ASSIGN_OR_RETURN(safety_options.utc_offset, FixedUtcOffset(config.timezone));
+    s.safety = std::make_unique<safety::SafetyService>(*s.db, clock, *s.crypto, *s.registry, *s.accounts, *s.orders,
+                                                       *s.order_catalog, safety_options);
+    s.orders->AddListener(s.safety.get());
+    s.orders->AddStepGuard(s.safety.get());
+    safety::RegisterRoutes(s.router, *s.safety);
+    if (auto swept = s.safety->SweepOrphanPhotos(); !swept) {
+        spdlog::warn("safety: photo orphan sweep failed: {}", swept.error().message);
+    }
+    // Order steps a crash left between a hazard's commit and its order (opening, sign-off, deadline).
+    if (auto resumed = s.safety->ResumeUnfinished(); !resumed) {
+        spdlog::warn("safety: unfinished hazard steps not resumed: {}", resumed.error().message);
+    }
     // A poor rating whose reopen step a crash interrupted is finished now (ADR 0006).
     if (auto resumed = s.order_public->ResumePendingReopens(); !resumed) {
         spdlog::warn("ratings: pending reopens not finished: {}", resumed.error().message);
@@ -265,8 +339,13 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     s.scheduler = std::make_unique<orders::DeadlineScheduler>(*s.db, clock, *s.calendar, *s.orders, s.outbox.get(),
                                                               s.order_public.get(), scheduler_options);
 
+    http::PipelineOptions pipeline_options{config.access_log};
+    if (!config.web_root.empty()) {
+        s.web = std::make_unique<http::StaticFiles>(config.web_root);
+        pipeline_options.static_files = s.web.get();
+    }
     s.pipeline = std::make_unique<http::Pipeline>(s.router, accounts::MakeAuthenticator(*s.accounts), s.metrics,
-                                                  http::PipelineOptions{config.access_log});
+                                                  pipeline_options);
     LINLI_ASSIGN_OR_RETURN(auto listen, SplitListen(config.listen));
     http::ServerOptions server_options;
     server_options.host = listen.first;
@@ -284,6 +363,14 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
 
 Result<void> App::Start() {
     LINLI_TRY(impl_->server->Start());
+    const auto& web_root = impl_->config.web_root;
+    if (!web_root.empty() && !std::filesystem::is_regular_file(std::filesystem::path(web_root) / "index.html")) {
+        static std::once_flag told;  // once per process: test binaries start many servers
+        std::call_once(told, [&] {
+            spdlog::warn("web console: no index.html in {} (build it with `make web`); serving the API only",
+                         web_root);
+        });
+    }
     impl_->deliverer->Start();
     impl_->stats->Start();
     impl_->scheduler->Start();
@@ -329,8 +416,18 @@ notify::Deliverer& App::deliverer() {
 orders::DeadlineScheduler& App::scheduler() {
     return *impl_->scheduler;
 }
+safety::SafetyService& App::safety() {
+    return *impl_->safety;
+}
+mediation::MediationService& App::mediation() {
+    return *impl_->mediation;
+}
 metrics::Registry& App::metrics() {
     return impl_->metrics;
+}
+
+const http::Router& App::router() const {
+    return impl_->router;
 }
 
 std::vector<std::pair<std::string, std::string>> App::RouteList() const {

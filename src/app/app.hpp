@@ -20,6 +20,9 @@ class FieldCrypto;
 namespace linli::accounts {
 class AccountsService;
 }
+namespace linli::http {
+class Router;
+}
 namespace linli::notify {
 class Deliverer;
 class Outbox;
@@ -27,9 +30,15 @@ class Outbox;
 namespace linli::orders {
 class DeadlineScheduler;
 }  // namespace linli::orders
+namespace linli::mediation {
+class MediationService;
+}  // namespace linli::mediation
 namespace linli::registry {
 class RegistryService;
 class ResidentService;
+}
+namespace linli::safety {
+class SafetyService;
 }
 
 namespace linli::app {
@@ -63,7 +72,13 @@ public:
     notify::Deliverer& deliverer();
     /// The deadline scheduler (started by Start(), stopped on shutdown); tests run sweeps with it.
     orders::DeadlineScheduler& scheduler();
+    /// Safety inspections (tests and the demo record inspections through it).
+    safety::SafetyService& safety();
+    /// Dispute mediation (the demo loads a roster and a few disputes through it).
+    mediation::MediationService& mediation();
     metrics::Registry& metrics();
+    /// Every route of every module; the fuzz targets run requests through it without sockets.
+    const http::Router& router() const;
     /// Every registered route as (method, pattern), for the OpenAPI completeness test.
     std::vector<std::pair<std::string, std::string>> RouteList() const;
 

@@ -5,12 +5,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "app/app.hpp"
 #include "app/demo.hpp"
+#include "app/demo_mediation.hpp"
+#include "app/demo_safety.hpp"
 #include "core/actor.hpp"
 #include "core/field_crypto.hpp"
 #include "modules/accounts/service.hpp"
@@ -20,6 +23,7 @@
 #include "modules/registry/register_files.hpp"
 #include "modules/registry/resident_service.hpp"
 #include "modules/registry/service.hpp"
+#include "storage/database.hpp"
 
 namespace linli::app {
 
@@ -100,13 +104,33 @@ Result<void> RunDemo(const Config& config, const Clock& clock) {
     LINLI_ASSIGN_OR_RETURN(auto summary, LoadDemo(*s.accounts, *s.registry, *s.residents, *s.assignments, &std::cout));
     PrintDemoSummary(summary, std::cout);
     s.db->Close();
+    // Work that needs the whole application (orders and what hangs on them), on the same database.
+    LINLI_ASSIGN_OR_RETURN(auto app, App::Create(config, clock));
+    LINLI_ASSIGN_OR_RETURN(auto disputes,
+                           LoadDemoDisputes(app->mediation(), app->accounts(), app->registry(), app->residents()));
+    PrintDemoDisputes(disputes, std::cout);
+    LINLI_ASSIGN_OR_RETURN(auto inspections, LoadDemoSafety(app->safety(), app->accounts(), app->registry()));
+    PrintDemoSafety(inspections, std::cout);
     return {};
 }
 
 Result<void> RunBackup(const Config& config, const std::string& file) {
-    LINLI_ASSIGN_OR_RETURN(auto db, OpenDatabase(config));
+    // The database as it is: no migrations. A backup is what one takes before an upgrade, and it may
+    // run beside a serving (older) server, whose schema it must not change under it.
+    if (config.db.starts_with("sqlite:")) {
+        const std::string path = config.db.substr(7);
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(path, ec)) {
+            return InvalidArgument("database.url", "no SQLite database at " + path);
+        }
+    }
+    storage::Options options;
+    options.url = config.db;
+    options.readers = 1;
+    LINLI_ASSIGN_OR_RETURN(auto db, storage::Open(options));
+    LINLI_ASSIGN_OR_RETURN(int version, db->SchemaVersion());
     LINLI_TRY(db->Backup(file));
-    std::cout << "backup written to " << file << "\n";
+    std::cout << "backup written to " << file << " (schema version " << version << ")\n";
     db->Close();
     return {};
 }

@@ -109,6 +109,9 @@ const std::vector<Setting>& AllSettings() {
             });
         add("server.log_level", "LINLI_LOG_LEVEL", "log-level", "trace, debug, info, warn, error",
             StringSetter(&Config::log_level));
+        add("server.web_root", "LINLI_WEB_ROOT", "web-root",
+            "folder of the built web console served at / (index.html, assets/); empty: no console",
+            StringSetter(&Config::web_root));
         add("database.url", "LINLI_DB", "db", "sqlite:PATH or postgresql://...", StringSetter(&Config::db));
         add("database.readers", "LINLI_DB_READERS", "db-readers", "reader connections (SQLite) / pool size (PostgreSQL)",
             IntSetter(&Config::db_readers, "database.readers", 1, 256));
@@ -149,6 +152,9 @@ const std::vector<Setting>& AllSettings() {
         add("notify.webhook_timeout", "LINLI_NOTIFY_WEBHOOK_TIMEOUT", "notify-webhook-timeout",
             "seconds one webhook POST may take",
             IntSetter(&Config::notify_webhook_timeout_s, "notify.webhook_timeout", 1, 60));
+        add("notify.outbox_retention_days", "LINLI_NOTIFY_OUTBOX_RETENTION_DAYS", "notify-outbox-retention-days",
+            "days a delivered notification stays in the outbox (inbox messages stay); 0: for ever",
+            IntSetter(&Config::notify_outbox_retention_days, "notify.outbox_retention_days", 0, 3650));
         add("storage.attachments_dir", "LINLI_ATTACHMENTS_DIR", "attachments-dir",
             "folder for order attachments (photos, PDFs); shared by every instance",
             StringSetter(&Config::attachments_dir));

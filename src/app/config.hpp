@@ -25,6 +25,7 @@ struct Config {
     int max_inflight = 4096;
     bool access_log = true;
     std::string log_level = "info";
+    std::string web_root = "web/dist";  // the built console (index.html, assets/); "" serves none
     // [database]
     std::string db = "sqlite:var/linli.db";
     int db_readers = 4;
@@ -47,6 +48,7 @@ struct Config {
     int notify_poll_s = 5;              // the deliverer looks for due notifications at least this often
     int notify_max_attempts = 10;       // webhook attempts before a delivery is marked failed
     int notify_webhook_timeout_s = 10;  // one webhook POST, connect included
+    int notify_outbox_retention_days = 30;  // delivered outbox rows are pruned after this; 0: kept for ever
     // [storage] order attachments (docs/attachments.md)
     std::string attachments_dir = "var/attachments";  // shared storage when several instances serve
     int64_t attachment_max_bytes = 10 * 1024 * 1024;

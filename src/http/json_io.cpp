@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 
 #include "core/text.hpp"
 
@@ -10,11 +11,91 @@ namespace linli::http {
 
 namespace json = boost::json;
 
+namespace {
+
+bool HasDouble(const json::value& v) {
+    switch (v.kind()) {
+        case json::kind::double_:
+            return true;
+        case json::kind::array:
+            return std::any_of(v.get_array().begin(), v.get_array().end(), HasDouble);
+        case json::kind::object:
+            return std::any_of(v.get_object().begin(), v.get_object().end(),
+                               [](const json::key_value_pair& kv) { return HasDouble(kv.value()); });
+        default:
+            return false;
+    }
+}
+
+void AppendJson(std::string& out, const json::value& v) {
+    switch (v.kind()) {
+        case json::kind::double_:
+            out += FormatJsonNumber(v.get_double());
+            return;
+        case json::kind::array: {
+            out += '[';
+            bool first = true;
+            for (const auto& item : v.get_array()) {
+                if (!first) {
+                    out += ',';
+                }
+                first = false;
+                AppendJson(out, item);
+            }
+            out += ']';
+            return;
+        }
+        case json::kind::object: {
+            out += '{';
+            bool first = true;
+            for (const auto& kv : v.get_object()) {
+                if (!first) {
+                    out += ',';
+                }
+                first = false;
+                out += json::serialize(json::string_view(kv.key()));  // Boost.JSON escapes
+                out += ':';
+                AppendJson(out, kv.value());
+            }
+            out += '}';
+            return;
+        }
+        default:
+            out += json::serialize(v);  // strings, integers, booleans, null
+            return;
+    }
+}
+
+}  // namespace
+
+std::string FormatJsonNumber(double v) {
+    if (!std::isfinite(v)) {
+        return "null";
+    }
+    // Fixed notation with no precision given: the shortest digits that read back as `v` (C++17).
+    char buf[400];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    if (ec != std::errc()) {
+        return json::serialize(json::value(v));  // cannot happen with this buffer; stay valid JSON
+    }
+    return std::string(buf, end);
+}
+
+std::string SerializeJson(const json::value& value) {
+    // Most bodies carry no double: they keep Boost.JSON's one-pass serializer.
+    if (!HasDouble(value)) {
+        return json::serialize(value);
+    }
+    std::string out;
+    AppendJson(out, value);
+    return out;
+}
+
 Response JsonResponse(int status, const json::value& body) {
     Response r;
     r.status = status;
     r.content_type = "application/json";
-    r.body = json::serialize(body);
+    r.body = SerializeJson(body);
     return r;
 }
 

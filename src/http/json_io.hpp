@@ -16,7 +16,17 @@
 
 namespace linli::http {
 
+/// `body` as the response's JSON (application/json), written by SerializeJson.
 Response JsonResponse(int status, const boost::json::value& body);
+
+/// JSON text of `value`: Boost.JSON's serializer, except that every double is written in plain decimal
+/// notation, the shortest text that reads back as the same double ("37.76524078", "0.8333", "4.5", "1")
+/// where Boost.JSON would print an exponent ("3.776524078E1", "1E0") that some clients show as text. A
+/// non-finite double, which JSON cannot carry, becomes null.
+std::string SerializeJson(const boost::json::value& value);
+
+/// One double as SerializeJson writes it (non-finite: "null").
+std::string FormatJsonNumber(double v);
 
 struct StringRule {
     size_t min_chars = 0;     // after trimming

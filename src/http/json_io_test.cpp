@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
+#include <regex>
 #include <string>
 
 namespace linli::http {
@@ -393,6 +395,40 @@ TEST(QueryParams, SqlMetacharactersPassThroughVerbatim) {
     QueryReader q(req);
     EXPECT_EQ(q.String("q"), evil);
     EXPECT_TRUE(q.Finish());
+}
+
+TEST(JsonOut, DoublesArePlainDecimalsThatReadBackTheSame) {
+    // Boost.JSON alone would write these as 3.776524078E1, -1.224212043E2, 8.333E-1, 4.5E0, 1E0.
+    const boost::json::value body{{"lat", 37.76524078},   {"long", -122.4212043}, {"rate", 0.8333},
+                                  {"satisfaction", 4.5}, {"one", 1.0},           {"tiny", 0.00001},
+                                  {"list", boost::json::array{0.1, 2.5}}};
+    const std::string text = SerializeJson(body);
+    EXPECT_NE(text.find(R"("lat":37.76524078)"), std::string::npos) << text;
+    EXPECT_NE(text.find(R"("long":-122.4212043)"), std::string::npos) << text;
+    EXPECT_NE(text.find(R"("rate":0.8333)"), std::string::npos) << text;
+    EXPECT_NE(text.find(R"("satisfaction":4.5)"), std::string::npos) << text;
+    EXPECT_NE(text.find(R"("one":1)"), std::string::npos) << text;
+    EXPECT_NE(text.find(R"("tiny":0.00001)"), std::string::npos) << text;
+    EXPECT_NE(text.find(R"("list":[0.1,2.5])"), std::string::npos) << text;
+    EXPECT_FALSE(std::regex_search(text, std::regex(R"(\d[eE][-+]?\d)"))) << text;  // no exponent anywhere
+    // Still JSON, and the same values when read back.
+    const auto back = boost::json::parse(text);
+    for (const auto& [key, value] : body.as_object()) {
+        if (value.is_double()) {
+            EXPECT_EQ(back.at(key).to_number<double>(), value.get_double()) << key;
+        }
+    }
+    EXPECT_EQ(back.at("list"), body.at("list"));
+
+    // Strings are escaped as before; bodies without a double are Boost.JSON's own text.
+    const boost::json::value plain{{"name", "王\"阿姨\"\n"}, {"n", 3}, {"ok", true}, {"none", nullptr}};
+    EXPECT_EQ(SerializeJson(plain), boost::json::serialize(plain));
+    const boost::json::value mixed{{"name", "王\"阿姨\"\n"}, {"x", 0.5}};
+    EXPECT_EQ(boost::json::parse(SerializeJson(mixed)), mixed);
+
+    EXPECT_EQ(FormatJsonNumber(std::nan("")), "null");
+    EXPECT_EQ(FormatJsonNumber(-0.25), "-0.25");
+    EXPECT_EQ(JsonResponse(200, body).body, text);
 }
 
 }  // namespace

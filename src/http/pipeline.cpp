@@ -108,6 +108,13 @@ Response Pipeline::Handle(Request& req) {
     try {
         [&] {
             auto match = router_.Find(req.method, req.path);
+            if (!match && match.error().code == ErrorCode::kNotFound && options_.static_files) {
+                if (auto served = options_.static_files->Serve(req)) {
+                    req.route = StaticFiles::RouteLabel(req.path);
+                    response = std::move(*served);
+                    return;
+                }
+            }
             if (!match) {
                 response = ErrorResponse(match.error());
                 if (match.error().code == ErrorCode::kMethodNotAllowed) {

@@ -13,6 +13,7 @@
 #include "http/request.hpp"
 #include "http/response.hpp"
 #include "http/router.hpp"
+#include "http/static_files.hpp"
 
 namespace linli::http {
 
@@ -22,6 +23,8 @@ using Authenticator = std::function<Result<std::optional<Actor>>(const Request&)
 
 struct PipelineOptions {
     bool access_log = true;
+    /// The web console's files, answered for GET/HEAD paths no route matches; null: none.
+    const StaticFiles* static_files = nullptr;
 };
 
 /// Thread safety: Handle() may be called concurrently from many threads.

@@ -1,7 +1,13 @@
 #include "http/request.hpp"
 
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <cctype>
 #include <charconv>
 #include <cstdint>
+
+#include "core/text.hpp"
 
 namespace linli::http {
 
@@ -135,6 +141,38 @@ Result<int64_t> Request::PathId(std::string_view name) const {
         return NotFound("no such record");
     }
     return id;
+}
+
+Result<Request> MakeRequest(std::string_view method, std::string target,
+                            std::vector<std::pair<std::string, std::string>> headers, std::string body) {
+    Request req;
+    req.method = ParseMethod(method);
+    req.target = std::move(target);
+
+    auto url = boost::urls::parse_origin_form(req.target);
+    if (!url) {
+        return InvalidArgument("url", "malformed request target");
+    }
+    req.path = url->path();
+    if (!text::IsValidUtf8(req.path)) {
+        return InvalidArgument("url", "path is not valid UTF-8");
+    }
+    // params() decodes percent-escapes and '+' as space, as HTML forms send them.
+    for (auto param : url->params()) {
+        if (!text::IsValidUtf8(param.key) || !text::IsValidUtf8(param.value)) {
+            return InvalidArgument("url", "query is not valid UTF-8");
+        }
+        req.query.emplace_back(std::move(param.key), std::move(param.value));
+    }
+
+    for (auto& [name, value] : headers) {
+        for (char& c : name) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+    }
+    req.headers = std::move(headers);
+    req.body = std::move(body);
+    return req;
 }
 
 }  // namespace linli::http

@@ -43,4 +43,11 @@ struct Request {
     const Actor& caller() const { return *actor; }
 };
 
+/// A request from its parts as they came off the wire: the target split into a percent-decoded path
+/// and query (Boost.URL; '+' in the query is a space), header names lower-cased. 400 naming "url"
+/// when the target is malformed or its path or query is not UTF-8. The server's way in (it passes
+/// what Beast parsed), and the HTTP fuzz target's.
+Result<Request> MakeRequest(std::string_view method, std::string target,
+                            std::vector<std::pair<std::string, std::string>> headers, std::string body);
+
 }  // namespace linli::http

@@ -125,6 +125,10 @@ void ValidatePattern(std::string_view pattern) {
     }
 }
 
+size_t SegmentCount(std::string_view path) {
+    return static_cast<size_t>(std::count(path.begin(), path.end(), '/')) + 1;
+}
+
 bool MethodServes(Method route_method, Method requested) {
     // HEAD is GET without the body (RFC 9110 §9.3.2); the server drops the body.
     return route_method == requested || (requested == Method::kHead && route_method == Method::kGet);
@@ -144,6 +148,7 @@ void Router::Add(Method method, std::string pattern, AccessRule access, Handler 
                                    " (already " + r.pattern + ")");
         }
     }
+    segments_.push_back(SegmentCount(pattern));
     routes_.push_back(Route{method, std::move(pattern), std::move(access), std::move(handler), std::move(summary)});
 }
 
@@ -182,8 +187,12 @@ Result<Router::Match> Router::Find(Method method, std::string_view path) const {
     uint64_t best_score = 0;
     bool path_known = false;
     uint64_t score = 0;
-    for (const Route& r : routes_) {
-        if (!MatchPattern(r.pattern, path, score)) {
+    // Every request walks the routes: skip at once those with another number of segments, which
+    // are most of them (all share "/api/v1/", where a full comparison would first look).
+    const size_t segments = SegmentCount(path);
+    for (size_t i = 0; i < routes_.size(); ++i) {
+        const Route& r = routes_[i];
+        if (segments_[i] != segments || !MatchPattern(r.pattern, path, score)) {
             continue;
         }
         path_known = true;

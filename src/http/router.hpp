@@ -59,6 +59,7 @@ public:
 
 private:
     std::vector<Route> routes_;
+    std::vector<size_t> segments_;  // per route: its number of '/'-separated segments
 };
 
 }  // namespace linli::http

@@ -63,36 +63,13 @@ Response EarlyError(int status, ErrorCode code, std::string message, std::string
 
 /// Beast's request, converted; or the 400 response explaining why it cannot be.
 Result<Request> ConvertRequest(bhttp::request<bhttp::string_body>&& msg) {
-    Request req;
-    req.method = ParseMethod(std::string_view(msg.method_string().data(), msg.method_string().size()));
-    req.target = std::string(msg.target());
-
-    auto url = boost::urls::parse_origin_form(req.target);
-    if (!url) {
-        return InvalidArgument("url", "malformed request target");
-    }
-    req.path = url->path();
-    if (!text::IsValidUtf8(req.path)) {
-        return InvalidArgument("url", "path is not valid UTF-8");
-    }
-    // params() decodes percent-escapes and '+' as space, as HTML forms send them.
-    for (auto param : url->params()) {
-        if (!text::IsValidUtf8(param.key) || !text::IsValidUtf8(param.value)) {
-            return InvalidArgument("url", "query is not valid UTF-8");
-        }
-        req.query.emplace_back(std::move(param.key), std::move(param.value));
-    }
-
-    req.headers.reserve(std::distance(msg.begin(), msg.end()));
+    std::vector<std::pair<std::string, std::string>> headers;
+    headers.reserve(static_cast<size_t>(std::distance(msg.begin(), msg.end())));
     for (const auto& field : msg) {
-        std::string name(field.name_string());
-        for (char& c : name) {
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-        req.headers.emplace_back(std::move(name), std::string(field.value()));
+        headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
-    req.body = std::move(msg.body());
-    return req;
+    return MakeRequest(std::string_view(msg.method_string().data(), msg.method_string().size()),
+                       std::string(msg.target()), std::move(headers), std::move(msg.body()));
 }
 
 }  // namespace

@@ -105,6 +105,13 @@ public:
     }
     /// First row or kNotFound with `what` as the message.
     Result<Row> QueryOne(std::string_view sql, std::initializer_list<Param> params, std::string_view what);
+
+    /// Runs `fn` once the transaction this connection is in has committed — for a write, durably and
+    /// before its Write() returns — and never when this write is rolled back (an error, a throw, a
+    /// lost batch). For in-process caches that must be dropped when the data they came from changes:
+    /// a reader that samples its cache generation before opening its snapshot can then never keep an
+    /// answer older than a committed change. `fn` must not throw nor use the database.
+    virtual void AfterCommit(std::function<void()> fn) = 0;
 };
 
 /// Figures the server exports at /metrics.

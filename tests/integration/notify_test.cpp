@@ -146,6 +146,23 @@ TEST_P(Notify, EnqueuedChangeReachesTheInboxAndASignedWebhook) {
     }));
     auto deliveries = admin.Get("/api/v1/webhooks/" + std::to_string(hook_id) + "/deliveries");
     EXPECT_EQ(deliveries.Json().at("items").as_array()[0].at("delivery_id").as_string(), got.delivery);
+
+    // The secret was shown once: never listed again, and not in the database in clear (sealed with
+    // the key file, like phone numbers).
+    auto listed = admin.Get("/api/v1/webhooks");
+    ASSERT_EQ(listed.status, 200);
+    EXPECT_EQ(listed.body.find(secret), std::string::npos);
+    auto patched = admin.Patch("/api/v1/webhooks/" + std::to_string(hook_id), {{"name", "微信网关二"}});
+    ASSERT_EQ(patched.status, 200) << patched.body;
+    EXPECT_FALSE(patched.Json().as_object().contains("secret"));
+    auto stored = server->app().db().Read([&](storage::Conn& c) {
+        return c.QueryOne("SELECT secret, secret_enc FROM notify_webhooks WHERE id = $1", {hook_id}, "webhook");
+    });
+    ASSERT_TRUE(stored) << stored.error().message;
+    EXPECT_EQ(stored->Text(0), "");
+    EXPECT_FALSE(stored->IsNull(1));
+    EXPECT_EQ(stored->Text(1).find(secret), std::string::npos);
+    EXPECT_EQ(stored->Text(1).find(secret.substr(6)), std::string::npos);  // nor its random part
 }
 
 TEST_P(Notify, WebhooksAreForAdminsAndInboxesForTheSignedIn) {

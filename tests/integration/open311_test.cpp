@@ -606,10 +606,18 @@ TEST_P(Open311, StatusNotesAndTheExtendedStatus) {
     EXPECT_EQ(r.at("status_notes"), "已转交市政部门处理");
     EXPECT_EQ(r.at("extended_attributes").at("detailed_status"), "replied");
     const auto& notes = r.at("notes").as_array();
-    ASSERT_GE(notes.size(), 3u);  // submit, reject, reply
-    EXPECT_EQ(notes.front().at("type"), "submit");
+    ASSERT_EQ(notes.size(), 3u);  // submit, reject, reply
+    // Chicago's note types: the request opened, closed (rejected), then activity (the answer).
+    EXPECT_EQ(notes.at(0).at("type"), "opened");
+    EXPECT_EQ(notes.at(0).at("step"), "submit");
     EXPECT_TRUE(IsUtc(std::string(notes.front().at("datetime").as_string())));
-    EXPECT_EQ(notes.back().at("type"), "reply");
+    EXPECT_EQ(notes.at(1).at("type"), "closed");
+    EXPECT_EQ(notes.at(1).at("step"), "reject");
+    EXPECT_EQ(notes.at(1).at("description"), "不属于社区职责");
+    EXPECT_EQ(notes.at(2).at("type"), "activity");
+    EXPECT_EQ(notes.at(2).at("step"), "reply");
+    EXPECT_EQ(r.at("extended_attributes").at("duplicate"), false);
+    EXPECT_TRUE(r.at("extended_attributes").at("parent_service_request_id").is_null());
     // No staff names in the public notes.
     EXPECT_EQ(j.body.find("admin1"), std::string::npos);
 
@@ -669,6 +677,203 @@ TEST_P(Open311, OnlyAdministratorsManageKeysAndSecretsAreShownOnce) {
     PostExample();
     const auto after = admin->Get("/api/v1/open311/keys").Json();
     EXPECT_FALSE(after.at("items").at(0).at("last_used_at").is_null());
+}
+
+TEST_P(Open311, AMergedRequestIsADuplicateOfItsParent) {
+    const int64_t parent = PostExample();
+    const int64_t child = PostExample();
+    ASSERT_EQ(admin->Post("/api/v1/orders/" + std::to_string(child) + "/merge", {{"into", parent}}).status, 200);
+    auto j = Get("/open311/v2/requests/" + std::to_string(child) + ".json?extensions=true");
+    ASSERT_EQ(j.status, 200) << j.body;
+    const auto v = j.Json();
+    EXPECT_EQ(v.at(0).at("status"), "closed");
+    EXPECT_EQ(v.at(0).at("extended_attributes").at("duplicate"), true);
+    EXPECT_EQ(v.at(0).at("extended_attributes").at("parent_service_request_id"), parent);
+    auto xml = ParseXml(Get("/open311/v2/requests/" + std::to_string(child) + ".xml?extensions=true").body);
+    ASSERT_TRUE(xml.ok) << xml.error;
+    EXPECT_EQ(xml.Text("service_requests/request/extended_attributes/duplicate"), "true");
+    EXPECT_EQ(xml.Text("service_requests/request/extended_attributes/parent_service_request_id"),
+              std::to_string(parent));
+}
+
+TEST_P(Open311, RequestsArePagedWithPageAndPageSize) {
+    std::vector<int64_t> ids;
+    for (int i = 0; i < 5; ++i) {
+        ids.push_back(PostExample());
+        server->clock().Advance(60);
+    }
+    auto page = [&](const std::string& query) {
+        auto reply = Get("/open311/v2/requests.json?" + query);
+        EXPECT_EQ(reply.status, 200) << reply.body;
+        std::vector<int64_t> out;
+        const auto v = reply.Json();
+        for (const auto& r : v.as_array()) {
+            out.push_back(r.at("service_request_id").as_int64());
+        }
+        return out;
+    };
+    // Newest first, two at a time, every request once, then an empty page.
+    EXPECT_EQ(page("page_size=2"), (std::vector<int64_t>{ids[4], ids[3]}));
+    EXPECT_EQ(page("page_size=2&page=2"), (std::vector<int64_t>{ids[2], ids[1]}));
+    EXPECT_EQ(page("page_size=2&page=3"), (std::vector<int64_t>{ids[0]}));
+    EXPECT_TRUE(page("page_size=2&page=4").empty());
+    // With the other filters; without page_size a page is the spec's 1,000.
+    EXPECT_EQ(page("status=open&page_size=4&page=2"), (std::vector<int64_t>{ids[0]}));
+    EXPECT_EQ(page("page=1").size(), 5u);
+    EXPECT_TRUE(page("page=2").empty());
+    auto xml = ParseXml(Get("/open311/v2/requests.xml?page_size=3").body);
+    ASSERT_TRUE(xml.ok) << xml.error;
+    EXPECT_EQ(xml.Count("service_requests/request"), 3u);
+
+    for (const char* bad : {"page=0", "page=x", "page_size=0", "page_size=1001", "page_size=-5", "page=1.5"}) {
+        auto reply = Get(std::string("/open311/v2/requests.json?") + bad);
+        EXPECT_EQ(reply.status, 400) << bad;
+        EXPECT_NE(std::string(reply.Json().at(0).at("description").as_string()).find("page"), std::string::npos);
+    }
+}
+
+TEST_P(Open311, ServiceRequestUpdatesFollowThePublicStepsOfOpen311Requests) {
+    const int64_t id = PostExample();
+    const int64_t created = server->clock().Now();
+    // A request recorded by staff is not in the feed (it did not come in through Open311).
+    int64_t repairs = 0;
+    const auto categories = staff->Get("/api/v1/order-categories").Json();  // outlives the loop
+    for (const auto& c : categories.at("items").as_array()) {
+        if (c.at("code") == "repairs") {
+            repairs = c.at("id").as_int64();
+        }
+    }
+    ASSERT_EQ(staff->Post("/api/v1/orders", {{"kind", "request"},
+                                             {"category_id", repairs},
+                                             {"title", "楼道灯不亮"},
+                                             {"place_id", building},
+                                             {"channel", "walk_in"}})
+                  .status,
+              201);
+    const std::string order_url = "/api/v1/orders/" + std::to_string(id);
+    server->clock().Advance(600);
+    ASSERT_EQ(admin->Post(order_url + "/accept", {{"note", "内部备注：不对外"}}).status, 200);
+    server->clock().Advance(600);
+    ASSERT_EQ(admin->Post(order_url + "/reject", {{"reason", "不属于社区职责"}}).status, 200);
+    server->clock().Advance(600);
+    ASSERT_EQ(admin->Post(order_url + "/reply", {{"text", "已转交市政部门处理"}}).status, 200);
+
+    auto j = Get("/open311/v2/servicerequestupdates.json?jurisdiction_id=110105001001");
+    ASSERT_EQ(j.status, 200) << j.body;
+    EXPECT_EQ(j.Header("content-type"), "application/json; charset=utf-8");
+    const auto v = j.Json();
+    ASSERT_TRUE(v.is_array());
+    ASSERT_EQ(v.as_array().size(), 4u) << j.body;  // submit, accept, reject, reply; oldest first
+    std::vector<std::string> statuses;
+    std::vector<std::string> states;
+    for (const auto& u : v.as_array()) {
+        for (const char* field : {"update_id", "service_request_id", "status", "updated_datetime", "description",
+                                  "media_url", "external_status_code"}) {
+            EXPECT_TRUE(u.as_object().contains(field)) << field;
+        }
+        EXPECT_EQ(u.at("service_request_id"), id);
+        EXPECT_TRUE(IsUtc(std::string(u.at("updated_datetime").as_string())));
+        statuses.emplace_back(u.at("status").as_string());
+        states.emplace_back(u.at("external_status_code").as_string());
+    }
+    EXPECT_EQ(statuses, (std::vector<std::string>{"open", "open", "closed", "closed"}));
+    EXPECT_EQ(states, (std::vector<std::string>{"submitted", "accepted", "rejected", "replied"}));
+    EXPECT_EQ(v.at(2).at("description"), "不属于社区职责");
+    EXPECT_EQ(v.at(3).at("description"), "已转交市政部门处理");
+    EXPECT_EQ(j.body.find("内部备注"), std::string::npos);  // an internal note never leaves
+    EXPECT_EQ(j.body.find("admin1"), std::string::npos);
+    EXPECT_LT(v.at(0).at("update_id").as_int64(), v.at(3).at("update_id").as_int64());
+
+    auto xml = ParseXml(Get("/open311/v2/servicerequestupdates.xml").body);
+    ASSERT_TRUE(xml.ok) << xml.error;
+    EXPECT_EQ(xml.Count("service_request_updates/request_update"), 4u);
+    EXPECT_EQ(xml.Text("service_request_updates/request_update/service_request_id"), std::to_string(id));
+    EXPECT_EQ(xml.Text("service_request_updates/request_update/status"), "open");
+
+    // The range and the pages, as for requests; another jurisdiction has none.
+    auto w3 = [](int64_t t) {
+        char buf[32];
+        std::time_t tt = static_cast<std::time_t>(t);
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&tt));
+        return std::string(buf);
+    };
+    auto since = Get("/open311/v2/servicerequestupdates.json?start_date=" + w3(created + 900) +
+                     "&end_date=" + w3(server->clock().Now()));
+    ASSERT_EQ(since.status, 200) << since.body;
+    EXPECT_EQ(since.Json().as_array().size(), 2u);
+    auto second_page = Get("/open311/v2/servicerequestupdates.json?page_size=3&page=2").Json();
+    ASSERT_EQ(second_page.as_array().size(), 1u);
+    EXPECT_EQ(second_page.at(0).at("external_status_code"), "replied");
+    EXPECT_TRUE(Get("/open311/v2/servicerequestupdates.json?jurisdiction_id=110105001002").Json().as_array().empty());
+    EXPECT_EQ(Get("/open311/v2/servicerequestupdates.json?jurisdiction_id=nowhere").status, 404);
+    EXPECT_EQ(Get("/open311/v2/servicerequestupdates.json?start_date=yesterday").status, 400);
+    EXPECT_EQ(Get("/open311/v2/servicerequestupdates.json?service_code=repairs").status, 400);
+    EXPECT_EQ(Get("/open311/v2/servicerequestupdates.xml?start_date=2010-01-01T00:00:00Z&end_date=2010-06-01T00:00:00Z")
+                  .status,
+              400);
+}
+
+// ---- the specification's own examples (http://wiki.open311.org/GeoReport_v2), one by one ------------
+
+TEST_P(Open311, TheSpecsSampleUrlsAnswerAsTheSpecShows) {
+    const int64_t id = PostExample();
+    const auto order = admin->Get("/api/v1/orders/" + std::to_string(id)).Json();
+    const std::string token(order.at("tracking_code").as_string());
+
+    // GET Service List: https://api.city.gov/dev/v2/services.xml?jurisdiction_id=city.gov
+    auto services = ParseXml(Get("/open311/v2/services.xml?jurisdiction_id=110105001001").body);
+    ASSERT_TRUE(services.ok) << services.error;
+    EXPECT_GT(services.Count("services/service"), 0u);
+
+    // GET Service Definition: https://api.city.gov/dev/v2/services/033.xml?jurisdiction_id=city.gov
+    auto definition = ParseXml(Get("/open311/v2/services/repairs.xml?jurisdiction_id=110105001001").body);
+    ASSERT_TRUE(definition.ok) << definition.error;
+    EXPECT_EQ(definition.Text("service_definition/service_code"), "repairs");
+
+    // GET service_request_id from a token: https://api.city.gov/dev/v2/tokens/123456.xml?jurisdiction_id=city.gov
+    auto from_token = Get("/open311/v2/tokens/" + token + ".xml?jurisdiction_id=110105001001");
+    ASSERT_EQ(from_token.status, 200) << from_token.body;
+    auto token_xml = ParseXml(from_token.body);
+    EXPECT_EQ(token_xml.Text("service_requests/request/service_request_id"), std::to_string(id));
+    EXPECT_EQ(token_xml.Text("service_requests/request/token"), token);
+    EXPECT_EQ(Get("/open311/v2/tokens/" + token + ".xml?jurisdiction_id=110105001002").status, 404);
+
+    // GET Service Requests:
+    // https://api.city.gov/dev/v2/requests.xml?start_date=2010-05-24T00:00:00Z&end_date=2010-06-24T00:00:00Z&status=open
+    // A month of 2010: a valid range with nothing in it here — an empty list, not an error.
+    auto sample = Get("/open311/v2/requests.xml?start_date=2010-05-24T00:00:00Z&end_date=2010-06-24T00:00:00Z"
+                      "&status=open");
+    ASSERT_EQ(sample.status, 200) << sample.body;
+    EXPECT_EQ(sample.Header("content-type"), "text/xml; charset=utf-8");
+    auto sample_xml = ParseXml(sample.body);
+    ASSERT_TRUE(sample_xml.ok) << sample_xml.error;
+    EXPECT_TRUE(sample_xml.Has("service_requests"));
+    EXPECT_EQ(sample_xml.Count("service_requests/request"), 0u);
+    auto sample_json = Get("/open311/v2/requests.json?start_date=2010-05-24T00:00:00Z&end_date=2010-06-24T00:00:00Z"
+                           "&status=open");
+    ASSERT_EQ(sample_json.status, 200);
+    EXPECT_TRUE(sample_json.Json().as_array().empty());
+    // The same range written with a zone offset, as the spec's date examples are.
+    EXPECT_EQ(Get("/open311/v2/requests.json?start_date=2010-05-23T20:00:00-04:00&end_date=2010-06-24T00:00:00Z")
+                  .status,
+              200);
+
+    // GET Service Request: https://api.city.gov/dev/v2/requests/123456.xml?jurisdiction_id=city.gov
+    auto one = ParseXml(Get("/open311/v2/requests/" + std::to_string(id) + ".xml?jurisdiction_id=110105001001").body);
+    ASSERT_TRUE(one.ok) << one.error;
+    EXPECT_EQ(one.Text("service_requests/request/service_request_id"), std::to_string(id));
+    EXPECT_EQ(one.Text("service_requests/request/lat"), "37.76524078");
+
+    // POST Service Request's error sample: <errors><error><code>403</code><description>Invalid api_key
+    // received -- can't proceed with create_request.</description></error></errors>
+    auto wrong = ExampleRequest();
+    wrong[0].second = "xyz";
+    auto refused = Post("/open311/v2/requests.xml", wrong);
+    EXPECT_EQ(refused.status, 403);
+    auto refused_xml = ParseXml(refused.body);
+    ASSERT_TRUE(refused_xml.ok) << refused_xml.error;
+    EXPECT_EQ(refused_xml.Text("errors/error/code"), "403");
+    EXPECT_NE(refused_xml.Text("errors/error/description").find("Invalid api_key received"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Open311, ::testing::ValuesIn(AvailableBackends()),

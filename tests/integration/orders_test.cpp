@@ -202,6 +202,76 @@ TEST_F(Orders, MergeKeepsBothReportersAndRejectionIsStillAnswered) {
     EXPECT_EQ(Step(*staff, third, "close").status, 200);
 }
 
+TEST_F(Orders, IntakeOffersPossibleDuplicatesOfTheBuildingAndTheyCanBeMerged) {
+    const int64_t unit = server.CreateNode(building_1, "unit", "2单元");
+    const int64_t household = server.CreateNode(unit, "household", "301");
+    const int64_t first = Create(Intake(building_1, "3楼楼道灯不亮")).at("id").as_int64();
+    // A household of the same building, another category: never offered.
+    int64_t noise = 0;
+    const auto categories = staff->Get("/api/v1/order-categories").Json();  // outlives the loop
+    for (const auto& c : categories.at("items").as_array()) {
+        if (c.at("code") == "noise") {
+            noise = c.at("id").as_int64();
+        }
+    }
+    auto other_category = Intake(household, "楼道灯不亮还很吵");
+    other_category["category_id"] = noise;
+    const int64_t noisy = Create(other_category).at("id").as_int64();
+    // Unrelated text at the very same household: offered all the same (same place, same category).
+    auto tap_body = Intake(household, "厨房水龙头漏水", false);
+    tap_body["description"] = "厨房水龙头一直滴水";
+    const int64_t tap = Create(tap_body).at("id").as_int64();
+
+    // The second report of the lamp, from the household: the answer offers the first, best first.
+    auto created = staff->Post("/api/v1/orders", Intake(household, "楼道灯坏了，3楼不亮", false));
+    ASSERT_EQ(created.status, 201) << created.body;
+    const auto second = created.Json();
+    const auto& offered = second.at("possible_duplicates").as_array();
+    ASSERT_EQ(offered.size(), 2u) << created.body;
+    const auto& best = offered.at(0).as_object();
+    EXPECT_EQ(best.at("id"), first);
+    EXPECT_EQ(best.at("title"), "3楼楼道灯不亮");
+    EXPECT_EQ(best.at("state"), "dispatched");
+    EXPECT_EQ(best.at("place").at("id"), building_1);
+    EXPECT_EQ(best.at("place").at("name"), "1号楼");
+    EXPECT_GT(best.at("created_at").as_int64(), 0);
+    EXPECT_GT(best.at("similarity").to_number<double>(), 0.2);
+    EXPECT_EQ(best.at("can_merge_into"), true);
+    EXPECT_EQ(offered.at(1).at("id"), tap);
+    EXPECT_EQ(offered.at(1).at("same_place"), true);
+    for (const auto& o : offered) {
+        EXPECT_NE(o.at("id"), noisy);
+        EXPECT_NE(o.at("id"), second.at("id"));
+    }
+    // The similarity is a plain decimal ("0.571"), not Boost.JSON's exponent form ("5.71E-1").
+    const auto similarity = created.body.find("\"similarity\":");
+    ASSERT_NE(similarity, std::string::npos);
+    EXPECT_EQ(created.body.substr(similarity + 13, 2), "0.") << created.body;
+    EXPECT_EQ(created.body.find("E-1"), std::string::npos) << created.body;
+
+    // Another building: nothing to offer, but the key is there.
+    auto elsewhere = Create(Intake(building_3, "楼道灯不亮"));
+    EXPECT_TRUE(elsewhere.at("possible_duplicates").as_array().empty());
+
+    // The same list for an order that exists (a QR or Open311 report waiting to be accepted).
+    const int64_t second_id = second.at("id").as_int64();
+    auto later = staff->Get(Url(second_id, "similar"));
+    ASSERT_EQ(later.status, 200) << later.body;
+    EXPECT_EQ(later.Json().at("items").at(0).at("id"), first);
+    EXPECT_EQ(worker_b->Get(Url(second_id, "similar")).status, 404);
+    EXPECT_EQ(staff->Get(Url(second_id, "similar") + "?days=0").ErrorField(), "days");
+    EXPECT_EQ(wuye->Get(Url(second_id, "similar")).status, 403);
+
+    // What the console offers, it can merge: both reporters end up on the first order.
+    ASSERT_EQ(Step(*staff, second_id, "merge", {{"into", first}}).status, 200);
+    EXPECT_EQ(staff->Get(Url(first)).Json().at("reporters").as_array().size(), 2u);
+    // A merged order is not offered again.
+    auto third = Create(Intake(household, "楼道灯不亮"));
+    for (const auto& o : third.at("possible_duplicates").as_array()) {
+        EXPECT_NE(o.at("id"), second_id);
+    }
+}
+
 TEST_F(Orders, BadInputNamesTheField) {
     auto body = Intake(building_1);
     body["colour"] = "red";

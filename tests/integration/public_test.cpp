@@ -239,6 +239,17 @@ TEST_P(Public, AReportBecomesAQrOrderAtTheBuildingAndIsTrackedByItsCode) {
     EXPECT_EQ(Track("ZZZZZZZZZZ").status, 404);
     EXPECT_EQ(Track("not-a-code").status, 404);
     EXPECT_EQ(Track(code.substr(0, 9)).status, 404);
+
+    // A second report of the same matter: the resident is told nothing of other people's reports
+    // (possible duplicates are for staff, GET /api/v1/orders/{id}/similar; ADR 0006).
+    auto again = Report(ReportBody(Token(building_1), kLiPhone, "李四"));
+    ASSERT_EQ(again.status, 201) << again.body;
+    EXPECT_FALSE(again.Json().as_object().contains("possible_duplicates"));
+    EXPECT_EQ(again.body.find(code), std::string::npos);
+    const auto second = OrderOf(json::value_to<std::string>(again.Json().at("tracking_code")));
+    auto offered = staff->Get("/api/v1/orders/" + std::to_string(second.at("id").as_int64()) + "/similar");
+    ASSERT_EQ(offered.status, 200) << offered.body;
+    EXPECT_EQ(offered.Json().at("items").at(0).at("tracking_code"), code.c_str());
 }
 
 TEST_P(Public, TrackingShowsNoInternalNoteAndNoOtherPersonsData) {
@@ -438,6 +449,72 @@ TEST_P(Public, ALowRatingReopensTheOrderOnceAndAlertsTheSupervisor) {
     auto pending = server->app().db().Read([&](storage::Conn& c) { return repo.ListPendingReopens(c, 10); });
     ASSERT_TRUE(pending);
     EXPECT_TRUE(pending->empty());
+}
+
+TEST_P(Public, ASignedInResidentReportsAndRatesAsTheReporterUnderTheSameRules) {
+    server->CreateUser("resident2", Role::kResident);
+    auto wang = server->LoggedIn("resident1");
+    auto li = server->LoggedIn("resident2");
+    auto mine = [&](HttpClient& who, const std::string& code, json::object body) {
+        return who.Post("/api/v1/my/reports/" + code + "/rating", body);
+    };
+
+    // Reported signed in: the same form, the same receipt.
+    auto reported = wang.Post("/api/v1/my/reports", ReportBody(Token(building_1)));
+    ASSERT_EQ(reported.status, 201) << reported.body;
+    const auto code = json::value_to<std::string>(reported.Json().at("tracking_code"));
+    EXPECT_EQ(OrderOf(code).at("channel"), "qr_code");
+    // Staff record orders at /api/v1/orders, not here.
+    EXPECT_EQ(staff->Post("/api/v1/my/reports", ReportBody(Token(building_1))).status, 403);
+    EXPECT_EQ(anonymous->Post("/api/v1/my/reports", ReportBody(Token(building_1))).status, 401);
+    EXPECT_EQ(wang.Post("/api/v1/my/reports", ReportBody("1.forged")).ErrorField(), "building_token");
+
+    // Not answered yet.
+    EXPECT_EQ(mine(wang, code, {{"score", 5}}).status, 409);
+    const int64_t id = OrderOf(code).at("id").as_int64();
+    Answer(id);
+
+    // Someone who is not the reporter: another resident's account, the office, nobody.
+    auto stranger = mine(li, code, {{"score", 1}});
+    EXPECT_EQ(stranger.status, 403) << stranger.body;
+    EXPECT_EQ(stranger.ErrorField(), "code");
+    EXPECT_EQ(mine(*staff, code, {{"score", 1}}).status, 403);
+    EXPECT_EQ(anonymous->Post("/api/v1/my/reports/" + code + "/rating", json::object{{"score", 1}}).status, 401);
+    // A report filed without an account is rated with its phone, not by whoever signs in.
+    const std::string anonymous_code = Reported(kLiPhone, "李四");
+    Answer(OrderOf(anonymous_code).at("id").as_int64());
+    EXPECT_EQ(mine(li, anonymous_code, {{"score", 5}}).status, 403);
+    // Out of range, or not a number; the phone is not asked for; unknown codes.
+    for (const json::value& score : {json::value(0), json::value(6), json::value("5"), json::value(4.5)}) {
+        auto reply = mine(wang, code, {{"score", score}});
+        EXPECT_EQ(reply.status, 400) << reply.body;
+        EXPECT_EQ(reply.ErrorField(), "score");
+    }
+    EXPECT_EQ(mine(wang, code, {{"score", 5}, {"phone", kWangPhone}}).ErrorField(), "phone");
+    EXPECT_EQ(mine(wang, "ZZZZZZZZZZ", {{"score", 5}}).status, 404);
+
+    // The reporter: a poor rating reopens the order once and alerts the supervisors, as by phone.
+    auto low = mine(wang, code, {{"score", 2}, {"comment", "灯还是不亮"}});
+    ASSERT_EQ(low.status, 201) << low.body;
+    EXPECT_EQ(low.Json().at("reopened"), true);
+    EXPECT_EQ(Track(code).Json().at("state"), "reopened");
+    EXPECT_TRUE(Eventually([&] { return LowRatingAlerts(*staff) == 1; }));
+    // Twice: 409, signed in or with the phone of the same report.
+    EXPECT_EQ(mine(wang, code, {{"score", 5}}).status, 409);
+
+    // Answered again: rated once more, within 7 days only.
+    Answer(id, false);
+    EXPECT_EQ(Rate(code, {{"score", 4}, {"phone", kWangPhone}}).status, 201);
+    EXPECT_EQ(mine(wang, code, {{"score", 5}}).status, 409);
+    EXPECT_EQ(Track(code).Json().at("state"), "closed");
+
+    auto late = wang.Post("/api/v1/my/reports", ReportBody(Token(building_1)));
+    ASSERT_EQ(late.status, 201) << late.body;
+    const auto late_code = json::value_to<std::string>(late.Json().at("tracking_code"));
+    Answer(OrderOf(late_code).at("id").as_int64());
+    server->clock().Advance(8 * 86400);
+    auto wang_later = server->LoggedIn("resident1");  // sessions end when the clock jumps
+    EXPECT_EQ(mine(wang_later, late_code, {{"score", 3}}).status, 409);
 }
 
 TEST_P(Public, RatingsAreRateLimitedPerTrackingCode) {

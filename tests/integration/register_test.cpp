@@ -96,9 +96,18 @@ TEST_F(Register, ReimportingUpdatesInsteadOfDuplicating) {
 TEST_F(Register, AGridWorkerCannotImportIntoAnotherGrid) {
     HttpClient grid = server.LoggedIn("grid_a");
     std::string csv = kHeader + "王建国," + kWang + ",,1号楼,1单元,101,户主,户籍,\r\n";
-    auto status = Import(grid, grid_b, csv);
-    EXPECT_EQ(status.at("phase"), "failed");
-    EXPECT_EQ(status.at("error").at("code"), "not_found");
+    // Refused at upload, before a job exists: nothing to poll, nothing written.
+    auto started = grid.Send("POST", "/api/v1/residents/imports?into=" + std::to_string(grid_b), csv,
+                             {{"Content-Type", "text/csv"}});
+    EXPECT_EQ(started.status, 404) << started.body;
+    EXPECT_EQ(started.Json().at("error").at("code"), "not_found");
+    EXPECT_EQ(started.Json().at("error").at("field"), "into");
+    // Into a building (not a community or grid): 400 naming the same field.
+    auto building = server.CreateNode(grid_a, "building", "1号楼");
+    auto wrong_kind = grid.Send("POST", "/api/v1/residents/imports?into=" + std::to_string(building), csv,
+                                {{"Content-Type", "text/csv"}});
+    EXPECT_EQ(wrong_kind.status, 400) << wrong_kind.body;
+    EXPECT_EQ(wrong_kind.Json().at("error").at("field"), "into");
 }
 
 TEST_F(Register, ExportsAreMaskedScopedAndAudited) {

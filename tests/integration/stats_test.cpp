@@ -255,6 +255,35 @@ TEST_P(Stats, FiguresFollowEveryStepAndMatchOnceFolded) {
     EXPECT_EQ(total().at("collected").as_int64(), 1);
 }
 
+TEST_P(Stats, AnAnswerAskedAgainFollowsNewOrdersDeadlinesAndRenames) {
+    // Dashboards ask the same question over and over; each answer must still be today's truth.
+    Create(building_3, noise, "夜间装修噪音");  // due within 24 calendar hours
+    auto first = Figures(*staff, "?group_by=grid");
+    EXPECT_EQ(json::serialize(Figures(*staff, "?group_by=grid")), json::serialize(first));
+    EXPECT_EQ(ItemOf(first, grid_b).at("collected").as_int64(), 1);
+    EXPECT_EQ(ItemOf(first, grid_b).at("overdue").as_int64(), 0);
+
+    // A new order counts at once.
+    Create(building_3, noise, "楼上漏水");
+    EXPECT_EQ(ItemOf(Figures(*staff, "?group_by=grid"), grid_b).at("collected").as_int64(), 2);
+
+    // A renamed grid shows its new name at once.
+    auto renamed = staff->Patch("/api/v1/territory/nodes/" + std::to_string(grid_b), json::object{{"name", "第二网格"}});
+    ASSERT_EQ(renamed.status, 200) << renamed.body;
+    bool named = false;
+    const auto after_rename = Figures(*staff, "?group_by=grid");
+    for (const auto& item : after_rename.at("items").as_array()) {
+        named = named || (item.at("key").as_int64() == grid_b && item.at("name") == "第二网格");
+    }
+    EXPECT_TRUE(named);
+
+    // With nothing written, time alone makes both orders overdue.
+    Later(25 * 3600);
+    auto later = Figures(*staff, "?group_by=grid");
+    EXPECT_EQ(ItemOf(later, grid_b).at("overdue").as_int64(), 2);
+    EXPECT_EQ(later.at("total").at("overdue").as_int64(), 2);
+}
+
 TEST_P(Stats, AScorecardPerGridWorker) {
     const int64_t r1 = Create(building_1, repairs, "楼道灯不亮").at("id").as_int64();
     Create(building_1, repairs, "水管漏水");

@@ -234,12 +234,12 @@ Result<std::vector<std::pair<int64_t, Values>>> StatsRepository::Sum(Conn& conn,
     return out;
 }
 
-Result<std::vector<std::pair<int64_t, int64_t>>> StatsRepository::Overdue(Conn& conn,
-                                                                          const OverdueSelection& sel) const {
+Result<OverdueCounts> StatsRepository::Overdue(Conn& conn, const OverdueSelection& sel) const {
     // One pass over the open orders through orders_open_stats_idx (migration 0011), which holds every
     // column used here: the million closed orders are never read, nor the open orders' rows. The
     // state list is written exactly as the index's, so the index applies; created_at is wrapped so
-    // that no planner prefers orders_created_idx, which would walk the whole period.
+    // that no planner prefers orders_created_idx, which would walk the whole period. The same pass
+    // finds the earliest deadline still ahead: until then the counts cannot change by themselves.
     std::vector<Param> params;
     std::string group;
     switch (sel.group) {
@@ -268,13 +268,15 @@ Result<std::vector<std::pair<int64_t, int64_t>>> StatsRepository::Overdue(Conn& 
             break;
     }
     const std::string now = Bind(params, sel.now);
-    std::string sql = "SELECT " + group + ", count(*) FROM orders o";
+    // The deadline an open order runs against in its state (as the scheduler's): accept while submitted.
+    const std::string due = "(CASE WHEN o.state = 'submitted' THEN o.due_accept_at ELSE o.due_resolve_at END)";
+    std::string sql = "SELECT " + group + ", SUM(CASE WHEN " + due + " < " + now + " THEN 1 ELSE 0 END), MIN(CASE WHEN " +
+                      due + " >= " + now + " THEN " + due + " END) FROM orders o";
     if (conn.dialect() == storage::Dialect::kSqlite) {
         // Without statistics SQLite prefers orders_state_idx and then reads every open order's row.
         sql += " INDEXED BY orders_open_stats_idx";
     }
-    sql += " WHERE o.state IN " + std::string(kOpenStates) + " AND ((o.state = 'submitted' AND o.due_accept_at < " +
-           now + ") OR (o.state <> 'submitted' AND o.due_resolve_at < " + now + "))";
+    sql += " WHERE o.state IN " + std::string(kOpenStates);
     if (sel.from_ts) {
         sql += " AND +o.created_at >= " + Bind(params, *sel.from_ts);
     }
@@ -293,11 +295,15 @@ Result<std::vector<std::pair<int64_t, int64_t>>> StatsRepository::Overdue(Conn& 
     }
     sql += " GROUP BY " + group;
     LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(sql, params));
-    std::vector<std::pair<int64_t, int64_t>> out;
+    OverdueCounts out;
     for (const auto& r : rows) {
         const int64_t n = r.IsNull(1) ? 0 : r.Int(1);
         if (n > 0) {
-            out.emplace_back(r.Int(0), n);
+            out.late.emplace_back(r.Int(0), n);
+        }
+        if (!r.IsNull(2)) {
+            const int64_t next = r.Int(2);
+            out.next_due = out.next_due ? std::min(*out.next_due, next) : next;
         }
     }
     return out;

@@ -60,6 +60,13 @@ struct OverdueSelection {
     int utc_offset = 0;  // kDay: local days
 };
 
+/// Overdue open orders per group value, and the earliest deadline of the selected open orders that
+/// has not passed yet (none: no such order): the counts hold, without writes, until that instant.
+struct OverdueCounts {
+    std::vector<std::pair<int64_t, int64_t>> late;
+    std::optional<int64_t> next_due;
+};
+
 class StatsRepository {
 public:
     /// Writes the order's current contribution; marks it dirty when it changed.
@@ -76,8 +83,9 @@ public:
 
     /// Sums of the selected rows, per group value.
     Result<std::vector<std::pair<int64_t, Values>>> Sum(storage::Conn& conn, const RowSelection& sel) const;
-    /// Counts of overdue open orders, per group value.
-    Result<std::vector<std::pair<int64_t, int64_t>>> Overdue(storage::Conn& conn, const OverdueSelection& sel) const;
+    /// Counts of overdue open orders, per group value (an order is overdue once `now` is past the
+    /// deadline of its state), and when the next one falls due.
+    Result<OverdueCounts> Overdue(storage::Conn& conn, const OverdueSelection& sel) const;
 
     /// Names beside ids, read-only, for the labels of a report in the same snapshot (as the orders
     /// module names unit members): territory nodes, users (display names), handling units.

@@ -1,5 +1,6 @@
 #include "modules/analytics/service.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -141,7 +142,9 @@ StatsService::StatsService(storage::Database& db, const Clock& clock, orders::Ca
       territory_(territory),
       assignments_(assignments),
       accounts_(accounts),
-      options_(options) {}
+      options_(options),
+      // Several instances may share one PostgreSQL: this process would not see the others' steps.
+      cache_enabled_(options.cache_answers && db.dialect() == storage::Dialect::kSqlite) {}
 
 StatsService::~StatsService() {
     Stop();
@@ -153,7 +156,10 @@ Result<void> StatsService::OnEvent(Conn& conn, const orders::Order& order, const
         // Only an answered order can have been rated (a rating names the reply it rates).
         LINLI_ASSIGN_OR_RETURN(ratings, repo_.RatingsOf(conn, order.id));
     }
-    return repo_.PutFact(conn, order.id, Encode(ContributionOf(order, ratings, options_.utc_offset)));
+    LINLI_TRY(repo_.PutFact(conn, order.id, Encode(ContributionOf(order, ratings, options_.utc_offset))));
+    // Answers computed before this step commits are out of date once it has.
+    conn.AfterCommit([this] { generation_.fetch_add(1, std::memory_order_acq_rel); });
+    return {};
 }
 
 Result<int64_t> StatsService::ApplyPending() {
@@ -181,6 +187,7 @@ Result<int64_t> StatsService::ApplyPending() {
 
 Result<int64_t> StatsService::Rebuild() {
     return db_.Write([&](Conn& conn) -> Result<int64_t> {
+        conn.AfterCommit([this] { generation_.fetch_add(1, std::memory_order_acq_rel); });
         LINLI_TRY(repo_.DeleteAll(conn));
         LINLI_ASSIGN_OR_RETURN(auto rating_list, repo_.AllRatings(conn));
         std::map<int64_t, RatingTotals> ratings(rating_list.begin(), rating_list.end());
@@ -331,17 +338,78 @@ std::string StatsService::CategoryLabel(int64_t id, std::string* code, std::stri
     return "类别 " + std::to_string(id);
 }
 
-Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& query) {
-    LINLI_ASSIGN_OR_RETURN(auto range, ResolveRange(query));
-    const auto [from, to] = range;
-    StatsReport report;
-    report.group_by = query.group_by;
-    report.from_day = from;
-    report.to_day = to;
-    report.node_id = query.node_id;
-    LINLI_ASSIGN_OR_RETURN(auto scope, ResolveScope(actor, query.node_id, &report.node_name));
+/// A statistics answer as computed from the database, without the labels that name categories,
+/// nodes and handlers (read afresh for every answer): valid while no order step committed since
+/// `generation` was read and the clock stays within [computed_at, next_due].
+struct StatsService::Computed {
+    uint64_t generation = 0;
+    int64_t computed_at = 0;
+    std::optional<int64_t> next_due;  // an open order falls due after this: overdue counts may change
+    std::chrono::steady_clock::time_point stored;
+    std::vector<StatsRow> rows;
+    Figures total;
+};
 
-    const GroupBy g = query.group_by;
+std::string StatsService::CacheKey(GroupBy g, int64_t from, int64_t to, const Scope& scope) {
+    // Everything the figures depend on: the figures of one scope are the same whoever asks.
+    std::string key = fmt::format("{}|{}|{}|{}|", GroupByName(g), from, to, static_cast<int>(scope.nodes));
+    for (int64_t id : scope.ids) {
+        key += std::to_string(id) + ',';
+    }
+    key += '|';
+    for (const auto& p : scope.paths) {
+        key += p + ',';
+    }
+    return key;
+}
+
+std::shared_ptr<const StatsService::Computed> StatsService::Lookup(const std::string& key, int64_t now) {
+    if (!cache_enabled_) {
+        return nullptr;
+    }
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(key);
+    if (it == cache_.end()) {
+        return nullptr;
+    }
+    const Computed& c = *it->second;
+    const bool fresh = c.generation == generation_.load(std::memory_order_acquire) && now >= c.computed_at &&
+                       (!c.next_due || now <= *c.next_due) &&
+                       std::chrono::steady_clock::now() - c.stored < kMaxCacheAge;
+    if (!fresh) {
+        cache_.erase(it);
+        return nullptr;
+    }
+    return it->second;
+}
+
+void StatsService::Store(const std::string& key, std::shared_ptr<const Computed> computed) {
+    if (!cache_enabled_) {
+        return;
+    }
+    std::lock_guard lock(cache_mu_);
+    const uint64_t generation = generation_.load(std::memory_order_acquire);
+    if (computed->generation != generation) {
+        return;  // a step committed meanwhile: already out of date
+    }
+    if (cache_.size() >= kMaxCachedAnswers) {
+        std::erase_if(cache_, [&](const auto& entry) { return entry.second->generation != generation; });
+        if (cache_.size() >= kMaxCachedAnswers) {
+            cache_.clear();
+        }
+    }
+    cache_[key] = std::move(computed);
+}
+
+Result<std::shared_ptr<const StatsService::Computed>> StatsService::Compute(GroupBy g, int64_t from, int64_t to,
+                                                                           const Scope& scope, int64_t now) {
+    auto computed = std::make_shared<Computed>();
+    // Sampled before the read snapshot opens: a step that commits after this makes the answer stale
+    // and bumps the generation after its commit (OnEvent), so the answer is never kept past it.
+    computed->generation = generation_.load(std::memory_order_acquire);
+    computed->computed_at = now;
+    computed->stored = std::chrono::steady_clock::now();
+
     const bool by_node = g == GroupBy::kGrid || g == GroupBy::kCommunity;
     const std::vector<Segment> segments =
         g == GroupBy::kDay || g == GroupBy::kWeek ? std::vector<Segment>{Segment{'d', from, to}} : SplitRange(from, to);
@@ -381,7 +449,7 @@ Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& qu
     };
 
     OverdueSelection overdue_sel;
-    overdue_sel.now = clock_.Now();
+    overdue_sel.now = now;
     overdue_sel.utc_offset = options_.utc_offset;
     overdue_sel.from_ts = from * kDaySeconds - options_.utc_offset;
     overdue_sel.to_ts = (to + 1) * kDaySeconds - options_.utc_offset;
@@ -409,8 +477,6 @@ Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& qu
     std::map<int64_t, Values> groups;
     std::map<int64_t, Values> totals;
     std::map<int64_t, int64_t> overdue;
-    std::map<int64_t, std::string> names;       // nodes, or users for handlers
-    std::map<int64_t, std::string> unit_names;  // handlers that are units
     if (scope.nodes == Nodes::kExact && scope.ids.empty()) {
         // A caller without territory: nothing to count.
     } else {
@@ -422,23 +488,10 @@ Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& qu
                 conn, repo_, total_sel, SplitRange(from, to), pending, [](int64_t, char) { return int64_t{0}; },
                 totals));
             LINLI_ASSIGN_OR_RETURN(auto late, repo_.Overdue(conn, overdue_sel));
-            for (const auto& [group, n] : late) {
+            for (const auto& [group, n] : late.late) {
                 overdue[IsTimeGroup(g) ? key_of(group, 'd') : group] += n;
             }
-            // The labels, in one statement per kind rather than one service call per row.
-            std::vector<int64_t> users, units, nodes;
-            for (const auto& [key, v] : groups) {
-                (by_node ? nodes : key > 0 ? users : units).push_back(key > 0 ? key : -key);
-            }
-            for (const auto& [key, n] : overdue) {
-                (by_node ? nodes : key > 0 ? users : units).push_back(key > 0 ? key : -key);
-            }
-            if (by_node) {
-                LINLI_ASSIGN_OR_RETURN(names, repo_.NodeNames(conn, nodes));
-            } else if (g == GroupBy::kHandler) {
-                LINLI_ASSIGN_OR_RETURN(names, repo_.UserNames(conn, users));
-                LINLI_ASSIGN_OR_RETURN(unit_names, repo_.UnitNames(conn, units));
-            }
+            computed->next_due = late.next_due;
             return {};
         }));
     }
@@ -460,6 +513,7 @@ Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& qu
             groups.try_emplace(key_of(d, 'd'), Values{});
         }
     }
+    std::vector<StatsRow>& rows = computed->rows;
     for (auto& [key, values] : groups) {
         if (!IsTimeGroup(g) && AllZero(values) && overdue[key] == 0) {
             continue;
@@ -468,31 +522,13 @@ Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& qu
         row.key = key;
         switch (g) {
             case GroupBy::kCategory:
-                row.name = CategoryLabel(key, &row.code, &row.name_en);
-                break;
+                break;  // labelled by Label()
             case GroupBy::kGrid:
             case GroupBy::kCommunity:
                 row.code = std::to_string(key);
-                if (key == 0) {
-                    row.name = g == GroupBy::kCommunity ? "未划入社区" : "未划入网格";
-                } else {
-                    auto it = names.find(key);
-                    row.name = it != names.end() ? it->second : "节点 " + std::to_string(key);
-                }
                 break;
             case GroupBy::kHandler:
-                if (key == 0) {
-                    row.code = "none";
-                    row.name = "未派遣";
-                } else if (key > 0) {
-                    row.code = "user";
-                    auto it = names.find(key);
-                    row.name = it != names.end() ? it->second : "用户 " + std::to_string(key);
-                } else {
-                    row.code = "unit";
-                    auto it = unit_names.find(-key);
-                    row.name = it != unit_names.end() ? it->second : "单位 " + std::to_string(-key);
-                }
+                row.code = key == 0 ? "none" : key > 0 ? "user" : "unit";
                 break;
             case GroupBy::kDay:
             case GroupBy::kWeek:
@@ -505,10 +541,10 @@ Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& qu
                 break;
         }
         row.figures = FiguresOf(values, overdue[key]);
-        report.rows.push_back(std::move(row));
+        rows.push_back(std::move(row));
     }
     if (!IsTimeGroup(g)) {
-        std::stable_sort(report.rows.begin(), report.rows.end(), [](const StatsRow& a, const StatsRow& b) {
+        std::stable_sort(rows.begin(), rows.end(), [](const StatsRow& a, const StatsRow& b) {
             return a.figures.collected > b.figures.collected;
         });
     }
@@ -516,13 +552,98 @@ Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& qu
     for (const auto& [k, n] : overdue) {
         overdue_total += n;
     }
-    report.total = FiguresOf(totals[0], overdue_total);
+    computed->total = FiguresOf(totals[0], overdue_total);
+    return std::shared_ptr<const Computed>(std::move(computed));
+}
+
+Result<void> StatsService::Label(GroupBy g, std::vector<StatsRow>& rows) {
+    switch (g) {
+        case GroupBy::kCategory:
+            for (auto& row : rows) {
+                row.name = CategoryLabel(row.key, &row.code, &row.name_en);
+            }
+            return {};
+        case GroupBy::kDay:
+        case GroupBy::kWeek:
+        case GroupBy::kMonth:
+            return {};  // periods name themselves
+        case GroupBy::kGrid:
+        case GroupBy::kCommunity:
+        case GroupBy::kHandler:
+            break;
+    }
+    // The labels, in one statement per kind rather than one service call per row.
+    std::vector<int64_t> users, units, nodes;
+    const bool by_node = g != GroupBy::kHandler;
+    for (const auto& row : rows) {
+        if (row.key != 0) {
+            (by_node ? nodes : row.key > 0 ? users : units).push_back(row.key > 0 ? row.key : -row.key);
+        }
+    }
+    std::map<int64_t, std::string> names;       // nodes, or users for handlers
+    std::map<int64_t, std::string> unit_names;  // handlers that are units
+    if (!nodes.empty() || !users.empty() || !units.empty()) {
+        LINLI_TRY(db_.Read([&](Conn& conn) -> Result<void> {
+            if (by_node) {
+                LINLI_ASSIGN_OR_RETURN(names, repo_.NodeNames(conn, nodes));
+            } else {
+                LINLI_ASSIGN_OR_RETURN(names, repo_.UserNames(conn, users));
+                LINLI_ASSIGN_OR_RETURN(unit_names, repo_.UnitNames(conn, units));
+            }
+            return {};
+        }));
+    }
+    for (auto& row : rows) {
+        const int64_t key = row.key;
+        if (by_node) {
+            if (key == 0) {
+                row.name = g == GroupBy::kCommunity ? "未划入社区" : "未划入网格";
+            } else {
+                auto it = names.find(key);
+                row.name = it != names.end() ? it->second : "节点 " + std::to_string(key);
+            }
+        } else if (key == 0) {
+            row.name = "未派遣";
+        } else if (key > 0) {
+            auto it = names.find(key);
+            row.name = it != names.end() ? it->second : "用户 " + std::to_string(key);
+        } else {
+            auto it = unit_names.find(-key);
+            row.name = it != unit_names.end() ? it->second : "单位 " + std::to_string(-key);
+        }
+    }
+    return {};
+}
+
+Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& query) {
+    LINLI_ASSIGN_OR_RETURN(auto range, ResolveRange(query));
+    const int64_t from = range.first;  // not a structured binding: clang 14 cannot capture one
+    const int64_t to = range.second;
+    StatsReport report;
+    report.group_by = query.group_by;
+    report.from_day = from;
+    report.to_day = to;
+    report.node_id = query.node_id;
+    // Scope first, on every request: a cached answer is only ever one of the caller's own scope.
+    LINLI_ASSIGN_OR_RETURN(auto scope, ResolveScope(actor, query.node_id, &report.node_name));
+
+    const std::string key = CacheKey(query.group_by, from, to, scope);
+    const int64_t now = clock_.Now();
+    std::shared_ptr<const Computed> computed = Lookup(key, now);
+    if (!computed) {
+        LINLI_ASSIGN_OR_RETURN(computed, Compute(query.group_by, from, to, scope, now));
+        Store(key, computed);
+    }
+    report.rows = computed->rows;
+    report.total = computed->total;
+    LINLI_TRY(Label(query.group_by, report.rows));
     return report;
 }
 
 Result<ScorecardReport> StatsService::Scorecards(const Actor& actor, const StatsQuery& query) {
     LINLI_ASSIGN_OR_RETURN(auto range, ResolveRange(query));
-    const auto [from, to] = range;
+    const int64_t from = range.first;  // not a structured binding: clang 14 cannot capture one
+    const int64_t to = range.second;
     ScorecardReport report;
     report.from_day = from;
     report.to_day = to;
@@ -587,7 +708,7 @@ Result<ScorecardReport> StatsService::Scorecards(const Actor& actor, const Stats
             conn, repo_, sel, SplitRange(from, to), PendingOf(dirty), [](int64_t group, char) { return group; },
             figures));
         LINLI_ASSIGN_OR_RETURN(auto late, repo_.Overdue(conn, overdue_sel));
-        for (const auto& [user, n] : late) {
+        for (const auto& [user, n] : late.late) {
             overdue[user] += n;
         }
         return {};

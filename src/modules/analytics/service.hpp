@@ -20,11 +20,16 @@
 ///
 /// Thread safety: every method may be called concurrently; Start/Stop from one thread.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "core/actor.hpp"
 #include "core/clock.hpp"
@@ -44,6 +49,8 @@ struct StatsOptions {
     int utc_offset = 8 * 3600;  // the community's zone: days and months are local
     int apply_batch = 5000;     // facts folded per transaction
     std::chrono::milliseconds apply_interval{500};
+    /// Keep answers until an order step commits or an open order falls due (SQLite only: see Stats).
+    bool cache_answers = true;
 };
 
 class StatsService : public orders::OrderListener {
@@ -72,12 +79,33 @@ public:
 
     /// Figures broken down by query.group_by. Roles are checked by the route. Errors: 400 from/to
     /// (not a date, from after to, more than kMaxRangeDays), 400 node_id below a grid, 404 node_id.
+    ///
+    /// Dashboards ask the same question again and again, so on SQLite (where every write goes through
+    /// this process) the figures of a (scope, group_by, from, to) are kept in memory and reused while
+    /// they are exactly what a new count would give: until any order step commits (OnEvent bumps a
+    /// generation after the commit) or an open order in the selection falls due (overdue is counted
+    /// against the clock), and for kMaxCacheAge at most. The scope is resolved on every request and is
+    /// part of the key; names of categories, nodes and handlers are read afresh for every answer.
     Result<StatsReport> Stats(const Actor& actor, const StatsQuery& query);
     /// One scorecard per active grid worker of the grids in scope (or under node_id); group_by ignored.
     Result<ScorecardReport> Scorecards(const Actor& actor, const StatsQuery& query);
 
+    /// The longest a kept answer is reused even when nothing invalidated it (a safety net only).
+    static constexpr std::chrono::seconds kMaxCacheAge{60};
+    /// Kept answers at most (each a few kilobytes; a by-day report over a year, a few hundred).
+    static constexpr size_t kMaxCachedAnswers = 256;
+
 private:
     struct Scope;
+    struct Computed;
+    static std::string CacheKey(GroupBy g, int64_t from, int64_t to, const Scope& scope);
+    std::shared_ptr<const Computed> Lookup(const std::string& key, int64_t now);
+    void Store(const std::string& key, std::shared_ptr<const Computed> computed);
+    /// The figures (unlabelled rows and total) of a Stats question, from one read snapshot.
+    Result<std::shared_ptr<const Computed>> Compute(GroupBy g, int64_t from, int64_t to, const Scope& scope,
+                                                    int64_t now);
+    /// Names the rows (categories from the catalogue, nodes and handlers from the database).
+    Result<void> Label(GroupBy g, std::vector<StatsRow>& rows);
     Result<Scope> ResolveScope(const Actor& actor, std::optional<int64_t> node_id, std::string* node_name);
     Result<std::pair<int64_t, int64_t>> ResolveRange(const StatsQuery& query) const;
     std::string CategoryLabel(int64_t id, std::string* code, std::string* name_en);
@@ -91,6 +119,11 @@ private:
     accounts::AccountsService& accounts_;
     StatsOptions options_;
     StatsRepository repo_;
+
+    const bool cache_enabled_;
+    std::atomic<uint64_t> generation_{0};  // bumped after every committed step that rewrote a fact
+    std::mutex cache_mu_;
+    std::unordered_map<std::string, std::shared_ptr<const Computed>> cache_;  // guarded by cache_mu_
 
     std::mutex mu_;
     std::condition_variable cv_;

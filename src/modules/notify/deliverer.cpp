@@ -4,6 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <exception>
+#include <future>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,9 +49,9 @@ int64_t BackoffSeconds(int attempt, int64_t base_s, int64_t cap_s, double jitter
     return std::max<int64_t>(1, half + static_cast<int64_t>(static_cast<double>(delay - half) * jitter));
 }
 
-Deliverer::Deliverer(storage::Database& db, const Clock& clock, std::unique_ptr<WebhookSender> sender,
-                     DelivererOptions options)
-    : db_(db), clock_(clock), sender_(std::move(sender)), options_(options) {}
+Deliverer::Deliverer(storage::Database& db, const Clock& clock, const FieldCrypto& crypto,
+                     std::unique_ptr<WebhookSender> sender, DelivererOptions options)
+    : db_(db), clock_(clock), crypto_(crypto), sender_(std::move(sender)), options_(options) {}
 
 Deliverer::~Deliverer() {
     Stop();
@@ -118,12 +122,35 @@ Result<PassResult> Deliverer::RunOnce() {
     std::lock_guard pass_lock(pass_mu_);
     PassResult result;
     LINLI_ASSIGN_OR_RETURN(bool due, db_.Read([&](Conn& c) { return AnyDue(c, clock_.Now()); }));
-    if (!due) {
-        return result;
+    if (due) {
+        LINLI_TRY(FanOut(result));
+        LINLI_TRY(SendDue(result));
     }
-    LINLI_TRY(FanOut(result));
-    LINLI_TRY(SendDue(result));
+    LINLI_TRY(PruneIfDue(result));
     return result;
+}
+
+Result<void> Deliverer::PruneIfDue(PassResult& result) {
+    const int64_t now = clock_.Now();
+    if (options_.outbox_retention_s <= 0 || (last_prune_at_ && now - *last_prune_at_ < options_.prune_interval_s)) {
+        return {};
+    }
+    last_prune_at_ = now;
+    // Small transactions: on SQLite every write waits for the one writer, and requests come first.
+    for (int i = 0; i < options_.prune_batches && !cancel_; ++i) {
+        LINLI_ASSIGN_OR_RETURN(int64_t deleted, db_.Write([&](Conn& c) {
+            return PruneOutbox(c, now - options_.outbox_retention_s, options_.prune_batch);
+        }));
+        result.pruned += deleted;
+        if (deleted < options_.prune_batch) {
+            break;
+        }
+    }
+    if (result.pruned > 0) {
+        spdlog::info("notify: pruned {} delivered outbox row(s) older than {} day(s)", result.pruned,
+                     options_.outbox_retention_s / 86400);
+    }
+    return {};
 }
 
 Result<void> Deliverer::FanOut(PassResult& result) {
@@ -171,6 +198,69 @@ Result<void> Deliverer::SendDue(PassResult& result) {
     LINLI_ASSIGN_OR_RETURN(auto jobs, db_.Write([&](Conn& c) {
         return ClaimDeliveries(c, now, now + options_.delivery_lease_s, options_.batch);
     }));
+    // One group per subscription, in claim order: a receiver sees its deliveries one at a time and in
+    // order, and a receiver that hangs until the timeout holds up only its own group.
+    std::vector<std::vector<DeliveryJob>> groups;
+    for (auto& job : jobs) {
+        auto it = std::find_if(groups.begin(), groups.end(),
+                               [&](const auto& g) { return g.front().webhook_id == job.webhook_id; });
+        if (it == groups.end()) {
+            groups.emplace_back();
+            it = std::prev(groups.end());
+        }
+        it->push_back(std::move(job));
+    }
+    const size_t workers =
+        std::min(groups.size(), static_cast<size_t>(std::max(options_.webhook_concurrency, 1)));
+    if (workers <= 1) {
+        for (const auto& group : groups) {
+            LINLI_TRY(SendGroup(group, now, result));
+        }
+        return {};
+    }
+    // A few threads take whole groups from a shared index; each counts into its own result. An
+    // exception (a lost database) reaches the caller from get(), as it would without the threads.
+    std::atomic<size_t> next{0};
+    std::vector<PassResult> partial(workers);
+    std::vector<std::future<Result<void>>> running;
+    for (size_t w = 0; w < workers; ++w) {
+        running.push_back(std::async(std::launch::async, [&, w]() -> Result<void> {
+            for (size_t g = next++; g < groups.size(); g = next++) {
+                LINLI_TRY(SendGroup(groups[g], now, partial[w]));
+            }
+            return {};
+        }));
+    }
+    std::optional<Error> first_error;
+    std::exception_ptr thrown;
+    for (auto& f : running) {
+        try {
+            auto done = f.get();
+            if (!done && !first_error) {
+                first_error = done.error();
+            }
+        } catch (...) {
+            if (!thrown) {
+                thrown = std::current_exception();
+            }
+        }
+    }
+    for (const auto& p : partial) {
+        result.sent += p.sent;
+        result.delivered += p.delivered;
+        result.retrying += p.retrying;
+        result.failed += p.failed;
+    }
+    if (thrown) {
+        std::rethrow_exception(thrown);
+    }
+    if (first_error) {
+        return *first_error;
+    }
+    return {};
+}
+
+Result<void> Deliverer::SendGroup(const std::vector<DeliveryJob>& jobs, int64_t now, PassResult& result) {
     for (const DeliveryJob& job : jobs) {
         if (cancel_) {
             break;  // the rest stay claimed until their lease runs out, then are sent
@@ -183,12 +273,32 @@ Result<void> Deliverer::SendDue(PassResult& result) {
             ++result.failed;
             continue;
         }
+        std::string secret = job.secret;
+        if (!job.secret_enc.empty()) {
+            auto opened = crypto_.Decrypt(job.secret_enc);
+            if (!opened) {
+                // Another key file than the one the secret was sealed with: nothing can be signed. Retried
+                // like an unreachable receiver, so a restored key file lets it through.
+                const int64_t after = clock_.Now();
+                const bool last = job.attempts >= options_.max_attempts;
+                LINLI_TRY(db_.Write([&](Conn& c) {
+                    return RecordAttempt(
+                        c, job.id, last ? DeliveryState::kFailed : DeliveryState::kPending, std::nullopt,
+                        "the webhook secret cannot be unsealed with this server's key file (security.key_file)",
+                        after + BackoffSeconds(job.attempts, options_.backoff_base_s, options_.backoff_cap_s, Jitter()),
+                        after);
+                }));
+                ++(last ? result.failed : result.retrying);
+                continue;
+            }
+            secret = std::move(*opened);
+        }
         const std::string body = WebhookBody(job);
         const int64_t timestamp = clock_.Now();
         std::vector<std::pair<std::string, std::string>> headers{
             {std::string(kDeliveryHeader), job.delivery_key},
             {std::string(kTimestampHeader), std::to_string(timestamp)},
-            {std::string(kSignatureHeader), SignWebhook(job.secret, timestamp, body)},
+            {std::string(kSignatureHeader), SignWebhook(secret, timestamp, body)},
             {std::string(kTopicHeader), job.topic},
         };
         ++result.sent;

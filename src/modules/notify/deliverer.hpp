@@ -12,6 +12,11 @@
 ///     X-Linli-Signature, and records the outcome: 2xx delivered; otherwise retried at
 ///     now + backoff (exponential from backoff_base_s, capped at backoff_cap_s, jittered into
 ///     [delay/2, delay]) until max_attempts, then failed (visible to admins with last_error).
+///     Deliveries to different subscriptions go out side by side (up to webhook_concurrency at once),
+///     those to one subscription one after another, so a receiver that hangs until the timeout
+///     delays only its own deliveries;
+///  4. at most every prune_interval_s, deletes outbox rows delivered more than outbox_retention_s ago
+///     with their finished webhook deliveries, in batches of prune_batch (PruneOutbox; inbox rows stay).
 ///
 /// Guarantees: inbox delivery is exactly once. Webhook delivery is at-least-once with a stable
 /// delivery id: a crash between the POST and recording it repeats the POST with the same id, which
@@ -28,14 +33,19 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/field_crypto.hpp"
 #include "modules/notify/webhook_sender.hpp"
 #include "storage/database.hpp"
 
 namespace linli::notify {
+
+struct DeliveryJob;
 
 struct DelivererOptions {
     int poll_seconds = 5;            // look for due work at least this often
@@ -45,6 +55,11 @@ struct DelivererOptions {
     int max_attempts = 10;           // then a webhook delivery is marked failed
     int64_t backoff_base_s = 10;     // first retry after 5..10 s
     int64_t backoff_cap_s = 3600;    // never wait longer than an hour between attempts
+    int webhook_concurrency = 4;     // subscriptions served side by side in one pass (each in order)
+    int64_t outbox_retention_s = 30 * 86400;  // delivered outbox rows are kept this long; 0: for ever
+    int64_t prune_interval_s = 600;           // look for rows to prune at most this often
+    int prune_batch = 500;                    // rows deleted per write transaction
+    int prune_batches = 10;                   // … and at most this many transactions per look
 };
 
 /// What one pass did.
@@ -54,6 +69,7 @@ struct PassResult {
     int delivered = 0;   // … answered 2xx
     int retrying = 0;    // … failed and scheduled again
     int failed = 0;      // … failed for the last time (or their webhook is gone)
+    int64_t pruned = 0;  // old delivered outbox rows deleted
     bool Busy() const { return fanned_out + sent + failed > 0; }
 };
 
@@ -63,9 +79,9 @@ int64_t BackoffSeconds(int attempt, int64_t base_s, int64_t cap_s, double jitter
 
 class Deliverer {
 public:
-    /// `db`, `clock` outlive the Deliverer.
-    Deliverer(storage::Database& db, const Clock& clock, std::unique_ptr<WebhookSender> sender,
-              DelivererOptions options = {});
+    /// `db`, `clock` and `crypto` (which unseals webhook secrets) outlive the Deliverer.
+    Deliverer(storage::Database& db, const Clock& clock, const FieldCrypto& crypto,
+              std::unique_ptr<WebhookSender> sender, DelivererOptions options = {});
     ~Deliverer();
     Deliverer(const Deliverer&) = delete;
     Deliverer& operator=(const Deliverer&) = delete;
@@ -87,10 +103,14 @@ public:
 private:
     Result<void> FanOut(PassResult& result);
     Result<void> SendDue(PassResult& result);
+    /// Sends `jobs` (all to one subscription) in order; stops early on cancel.
+    Result<void> SendGroup(const std::vector<DeliveryJob>& jobs, int64_t now, PassResult& result);
+    Result<void> PruneIfDue(PassResult& result);
     void Loop();
 
     storage::Database& db_;
     const Clock& clock_;
+    const FieldCrypto& crypto_;
     std::unique_ptr<WebhookSender> sender_;
     DelivererOptions options_;
 
@@ -102,6 +122,7 @@ private:
     std::chrono::steady_clock::time_point last_wake_{};
     std::atomic<bool> cancel_{false};
     std::thread thread_;
+    std::optional<int64_t> last_prune_at_;  // guarded by pass_mu_
 };
 
 }  // namespace linli::notify

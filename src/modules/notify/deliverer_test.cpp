@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <chrono>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/field_crypto.hpp"
 #include "modules/notify/outbox.hpp"
 #include "modules/notify/repository.hpp"
 #include "modules/notify/service.hpp"
@@ -151,7 +154,7 @@ class DelivererTest : public ::testing::TestWithParam<linli::testing::Backend> {
 protected:
     void SetUp() override {
         db_ = linli::testing::OpenTestDatabase(GetParam());
-        service_ = std::make_unique<NotifyService>(*db_, clock_);
+        service_ = std::make_unique<NotifyService>(*db_, clock_, *crypto_);
         admin_.role = Role::kAdmin;
         admin_.username = "admin";
         alice_ = MakeUser("alice");
@@ -159,9 +162,12 @@ protected:
         MakeDeliverer({});
     }
 
-    void MakeDeliverer(DelivererOptions options) {
+    void MakeDeliverer(DelivererOptions options, std::unique_ptr<WebhookSender> sender = nullptr) {
         deliverer_.reset();
-        deliverer_ = std::make_unique<Deliverer>(*db_, clock_, std::make_unique<CrashAfterSend>(crash_), options);
+        if (!sender) {
+            sender = std::make_unique<CrashAfterSend>(crash_);
+        }
+        deliverer_ = std::make_unique<Deliverer>(*db_, clock_, *crypto_, std::move(sender), options);
     }
 
     int64_t MakeUser(const std::string& name) {
@@ -229,6 +235,7 @@ protected:
     }
 
     ManualClock clock_{kStart};
+    std::unique_ptr<FieldCrypto> crypto_ = FieldCrypto::ForTesting();
     std::unique_ptr<storage::Database> db_;
     std::unique_ptr<NotifyService> service_;
     std::atomic<bool> crash_{false};
@@ -538,6 +545,149 @@ TEST_P(DelivererTest, BackgroundThreadDeliversAfterAWakeAndStopsCleanly) {
     EXPECT_EQ(InboxCount(bob_), 1);
     deliverer_->Stop();
     deliverer_->Stop();  // idempotent
+}
+
+TEST_P(DelivererTest, SecretsAreSealedAtRestAndOldClearOnesAreSealedAtStart) {
+    Receiver receiver;
+    auto hook = Subscribe(receiver.Url());
+    ASSERT_TRUE(hook.secret);
+    auto stored = [&](int64_t id) {
+        auto row = db_->Read([&](Conn& c) {
+            return c.QueryOne("SELECT secret, secret_enc FROM notify_webhooks WHERE id = $1", {id}, "webhook");
+        });
+        EXPECT_TRUE(row);
+        return row ? std::pair{row->Text(0), row->IsNull(1) ? std::string() : row->Text(1)}
+                   : std::pair<std::string, std::string>{};
+    };
+    // Nothing of the key in clear in the database; the sealed form opens with the key file only.
+    auto [clear, sealed] = stored(hook.webhook.id);
+    EXPECT_EQ(clear, "");
+    EXPECT_EQ(sealed.find(*hook.secret), std::string::npos);
+    auto opened = crypto_->Decrypt(sealed);
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(*opened, *hook.secret);
+    EXPECT_FALSE(FieldCrypto::ForTesting("another key file")->Decrypt(sealed));
+
+    // A subscription written before migration 0014 holds its key in clear: it is still signed with
+    // that key, and sealing at start moves the key out of the clear column without changing it.
+    auto legacy = Subscribe(receiver.Url("/legacy"), {"order.*"});
+    ASSERT_TRUE(db_->Write([&](Conn& c) {
+        return c.Exec("UPDATE notify_webhooks SET secret = 'whsec_from-before', secret_enc = NULL WHERE id = $1",
+                      {legacy.webhook.id});
+    }));
+    EnqueueCommitted(Dispatched(31, {}));
+    EXPECT_EQ(Pass().delivered, 2);
+    auto sealed_now = service_->SealStoredSecrets();
+    ASSERT_TRUE(sealed_now) << sealed_now.error().message;
+    EXPECT_EQ(*sealed_now, 1);
+    EXPECT_EQ(*service_->SealStoredSecrets(), 0);  // idempotent
+    EXPECT_EQ(stored(legacy.webhook.id).first, "");
+    EnqueueCommitted(Dispatched(32, {}));
+    EXPECT_EQ(Pass().delivered, 2);
+    std::vector<Received> to_legacy;
+    for (const auto& r : receiver.Requests()) {
+        if (r.target == "/legacy") {
+            to_legacy.push_back(r);
+        }
+    }
+    ASSERT_EQ(to_legacy.size(), 2u);
+    for (const auto& r : to_legacy) {
+        EXPECT_TRUE(VerifyWebhook("whsec_from-before", r.timestamp, r.signature, r.body, clock_.Now()));
+    }
+
+    // Rotation stores the new key sealed too.
+    WebhookPatch rotate;
+    rotate.rotate_secret = true;
+    auto rotated = service_->UpdateWebhook(admin_, legacy.webhook.id, rotate, info_);
+    ASSERT_TRUE(rotated && rotated->secret);
+    auto [clear_after, sealed_after] = stored(legacy.webhook.id);
+    EXPECT_EQ(clear_after, "");
+    EXPECT_EQ(*crypto_->Decrypt(sealed_after), *rotated->secret);
+}
+
+TEST_P(DelivererTest, DeliveredOutboxRowsArePrunedAfterTheRetentionAndInboxesKeepTheirMessages) {
+    DelivererOptions options;
+    options.outbox_retention_s = 30 * 86400;
+    options.prune_batch = 2;  // several small transactions
+    MakeDeliverer(options);
+    Receiver receiver;
+    auto hook = Subscribe(receiver.Url());
+    for (int i = 0; i < 5; ++i) {
+        EnqueueCommitted(Dispatched(100 + i, {alice_}));
+    }
+    EXPECT_EQ(Pass().delivered, 5);
+    EXPECT_EQ(InboxCount(alice_), 5);
+
+    // Within the retention nothing goes.
+    clock_.Advance(29 * 86400);
+    EXPECT_EQ(Pass().pruned, 0);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM notify_outbox"), 5);
+
+    // Past it, rows go with their deliveries, except one whose delivery an admin sent again (still
+    // pending) and the newest row, which always stays.
+    clock_.Advance(2 * 86400);
+    auto list = Deliveries(hook.webhook.id);
+    ASSERT_EQ(list.size(), 5u);
+    ASSERT_TRUE(db_->Write([&](Conn& c) {
+        return c.Exec("UPDATE notify_deliveries SET state = 'pending', next_attempt_at = $2 WHERE id = $1",
+                      {list.back().id, clock_.Now() + 86400});  // the oldest notification's
+    }));
+    EXPECT_EQ(Pass().pruned, 3);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM notify_outbox"), 2);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM notify_deliveries"), 2);
+    EXPECT_EQ(Deliveries(hook.webhook.id).size(), 2u);
+    // The inbox keeps every message, and a new notification gets a fresh id and reaches it.
+    EXPECT_EQ(InboxCount(alice_), 5);
+    EnqueueCommitted(Dispatched(200, {alice_}));
+    EXPECT_EQ(Pass().fanned_out, 1);
+    EXPECT_EQ(InboxCount(alice_), 6);
+
+    // Pruning looks at most every prune_interval_s.
+    ASSERT_TRUE(db_->Write([&](Conn& c) {
+        return c.Exec("UPDATE notify_deliveries SET state = 'delivered', updated_at = $2 WHERE id = $1",
+                      {list.back().id, kStart});
+    }));
+    EXPECT_EQ(Pass().pruned, 0);
+    clock_.Advance(deliverer_->options().prune_interval_s);
+    EXPECT_EQ(Pass().pruned, 2);  // the one that was pending, and the formerly newest
+    EXPECT_EQ(InboxCount(alice_), 6);
+}
+
+/// Answers 200; a POST to `slow_url` waits until some other URL was posted (or 10 s passed, then
+/// fails), which only completes in one pass when subscriptions are served side by side.
+class WaitsForAnother final : public WebhookSender {
+public:
+    explicit WaitsForAnother(std::string slow_url) : slow_url_(std::move(slow_url)) {}
+    HttpOutcome Post(const std::string& url, const std::vector<std::pair<std::string, std::string>>&,
+                     const std::string&, const std::atomic<bool>&) override {
+        std::unique_lock lock(mu_);
+        if (url == slow_url_) {
+            const bool other_came = cv_.wait_for(lock, std::chrono::seconds(10), [&] { return others_ > 0; });
+            return other_came ? HttpOutcome{200, "", false} : HttpOutcome{std::nullopt, "timed out", false};
+        }
+        ++others_;
+        cv_.notify_all();
+        return HttpOutcome{200, "", false};
+    }
+
+private:
+    std::string slow_url_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    int others_ = 0;
+};
+
+TEST_P(DelivererTest, AHangingReceiverDoesNotHoldUpTheOthers) {
+    const std::string slow = "http://127.0.0.1:9/slow";
+    MakeDeliverer({}, std::make_unique<WaitsForAnother>(slow));
+    auto first = Subscribe(slow);  // served first: a serial deliverer would wait on it
+    auto second = Subscribe("http://127.0.0.1:9/fast");
+    EnqueueCommitted(Dispatched(41, {}));
+    auto pass = Pass();
+    EXPECT_EQ(pass.sent, 2);
+    EXPECT_EQ(pass.delivered, 2);
+    EXPECT_EQ(Deliveries(first.webhook.id)[0].state, DeliveryState::kDelivered);
+    EXPECT_EQ(Deliveries(second.webhook.id)[0].state, DeliveryState::kDelivered);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DelivererTest, ::testing::ValuesIn(linli::testing::AvailableBackends()),

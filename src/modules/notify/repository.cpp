@@ -184,6 +184,26 @@ Result<void> DeferOutbox(Conn& conn, int64_t outbox_id, int64_t retry_at, const 
     return {};
 }
 
+Result<int64_t> PruneOutbox(Conn& conn, int64_t before, int limit) {
+    LINLI_ASSIGN_OR_RETURN(
+        Rows rows,
+        conn.Query("SELECT o.id FROM notify_outbox o WHERE o.delivered_at IS NOT NULL AND o.delivered_at < $1 "
+                   "AND o.id < (SELECT MAX(id) FROM notify_outbox) AND NOT EXISTS (SELECT 1 FROM notify_deliveries d "
+                   "WHERE d.outbox_id = o.id AND (d.state = 'pending' OR d.updated_at >= $1)) "
+                   "ORDER BY o.delivered_at LIMIT $2",
+                   {before, static_cast<int64_t>(limit)}));
+    if (rows.empty()) {
+        return int64_t{0};
+    }
+    std::vector<Param> params;
+    std::string ids;
+    for (const Row& r : rows) {
+        ids += (ids.empty() ? "" : ", ") + Ph(params, r.Int(0));
+    }
+    LINLI_TRY(conn.Exec("DELETE FROM notify_deliveries WHERE outbox_id IN (" + ids + ")", params));
+    return conn.Exec("DELETE FROM notify_outbox WHERE id IN (" + ids + ")", params);
+}
+
 // ---- webhook deliveries --------------------------------------------------------------------------
 
 Result<std::vector<DeliveryJob>> ClaimDeliveries(Conn& conn, int64_t now, int64_t lease_until, int limit) {
@@ -199,7 +219,7 @@ Result<std::vector<DeliveryJob>> ClaimDeliveries(Conn& conn, int64_t now, int64_
         LINLI_ASSIGN_OR_RETURN(
             Row r, conn.QueryOne(
                        "SELECT d.id, d.delivery_key, d.attempts, d.outbox_id, d.webhook_id, o.topic, o.title, o.body, "
-                       "o.link, o.payload, o.created_at, w.url, w.secret, w.active, w.deleted_at "
+                       "o.link, o.payload, o.created_at, w.url, w.secret_enc, w.secret, w.active, w.deleted_at "
                        "FROM notify_deliveries d JOIN notify_outbox o ON o.id = d.outbox_id "
                        "JOIN notify_webhooks w ON w.id = d.webhook_id WHERE d.id = $1",
                        {id_row.Int(0)}, "delivery not found"));
@@ -216,8 +236,9 @@ Result<std::vector<DeliveryJob>> ClaimDeliveries(Conn& conn, int64_t now, int64_
         j.payload_json = r.Text(9);
         j.occurred_at = r.Int(10);
         j.url = r.Text(11);
-        j.secret = r.Text(12);
-        j.webhook_usable = r.Bool(13) && r.IsNull(14);
+        j.secret_enc = r.IsNull(12) ? std::string() : r.Text(12);
+        j.secret = r.Text(13);
+        j.webhook_usable = r.Bool(14) && r.IsNull(15);
         out.push_back(std::move(j));
     }
     std::sort(out.begin(), out.end(), [](const DeliveryJob& a, const DeliveryJob& b) { return a.id < b.id; });
@@ -340,13 +361,13 @@ Result<int64_t> CountUnread(Conn& conn, int64_t user_id) {
 
 // ---- webhook subscriptions -----------------------------------------------------------------------
 
-Result<Webhook> InsertWebhook(Conn& conn, const NewWebhook& in, const std::string& secret,
+Result<Webhook> InsertWebhook(Conn& conn, const NewWebhook& in, const std::string& secret_enc,
                               std::optional<int64_t> created_by, int64_t now) {
     LINLI_ASSIGN_OR_RETURN(
-        Row r, conn.QueryOne("INSERT INTO notify_webhooks (name, url, topics, secret, active, created_by, created_at, "
-                             "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING " +
+        Row r, conn.QueryOne("INSERT INTO notify_webhooks (name, url, topics, secret, secret_enc, active, created_by, "
+                             "created_at, updated_at) VALUES ($1, $2, $3, '', $4, $5, $6, $7, $7) RETURNING " +
                                  std::string(kWebhookColumns),
-                             {in.name, in.url, TopicsToJson(in.topics), secret, in.active, created_by, now},
+                             {in.name, in.url, TopicsToJson(in.topics), secret_enc, in.active, created_by, now},
                              "webhook not created"));
     return WebhookFromRow(r);
 }
@@ -369,15 +390,35 @@ Result<std::vector<Webhook>> ListWebhooks(Conn& conn) {
     return out;
 }
 
-Result<Webhook> UpdateWebhook(Conn& conn, const Webhook& w, const std::optional<std::string>& new_secret, int64_t now) {
+Result<Webhook> UpdateWebhook(Conn& conn, const Webhook& w, const std::optional<std::string>& new_secret_enc,
+                              int64_t now) {
+    // A new sealed key also blanks a clear one left from before migration 0014.
     LINLI_ASSIGN_OR_RETURN(
         Row r,
         conn.QueryOne("UPDATE notify_webhooks SET name = $2, url = $3, topics = $4, active = $5, "
-                      "secret = COALESCE($6, secret), updated_at = $7 WHERE id = $1 AND deleted_at IS NULL "
-                      "RETURNING " +
+                      "secret_enc = COALESCE($6, secret_enc), secret = CASE WHEN $6 IS NULL THEN secret ELSE '' END, "
+                      "updated_at = $7 WHERE id = $1 AND deleted_at IS NULL RETURNING " +
                           std::string(kWebhookColumns),
-                      {w.id, w.name, w.url, TopicsToJson(w.topics), w.active, new_secret, now}, "webhook not found"));
+                      {w.id, w.name, w.url, TopicsToJson(w.topics), w.active, new_secret_enc, now},
+                      "webhook not found"));
     return WebhookFromRow(r);
+}
+
+Result<std::vector<PlainSecret>> ListPlainSecrets(Conn& conn, int limit) {
+    LINLI_ASSIGN_OR_RETURN(Rows rows, conn.Query("SELECT id, secret FROM notify_webhooks WHERE secret <> '' "
+                                                 "ORDER BY id LIMIT $1",
+                                                 {static_cast<int64_t>(limit)}));
+    std::vector<PlainSecret> out;
+    for (const Row& r : rows) {
+        out.push_back(PlainSecret{r.Int(0), r.Text(1)});
+    }
+    return out;
+}
+
+Result<void> SealSecret(Conn& conn, int64_t webhook_id, const std::string& secret_enc) {
+    LINLI_TRY(conn.Exec("UPDATE notify_webhooks SET secret_enc = $2, secret = '' WHERE id = $1 AND secret <> ''",
+                        {webhook_id, secret_enc}));
+    return {};
 }
 
 Result<void> DeleteWebhook(Conn& conn, int64_t id, int64_t now) {

@@ -46,8 +46,15 @@ struct DeliveryJob {
     std::string payload_json;
     int64_t occurred_at = 0;
     std::string url;
-    std::string secret;
+    std::string secret_enc;  // the HMAC key sealed with the field key (FieldCrypto)
+    std::string secret;      // the HMAC key in clear: only rows written before migration 0014, until sealed
     bool webhook_usable = true;  // active and not deleted
+};
+
+/// A webhook whose HMAC key is still stored in clear (written before migration 0014).
+struct PlainSecret {
+    int64_t webhook_id = 0;
+    std::string secret;
 };
 
 /// The webhook fields fan-out needs.
@@ -76,6 +83,12 @@ Result<void> InsertDelivery(storage::Conn& conn, int64_t outbox_id, int64_t webh
 Result<void> MarkOutboxDelivered(storage::Conn& conn, int64_t outbox_id, int64_t now);
 /// After a failed fan-out: keep the row, not before `retry_at`, with the error for operators.
 Result<void> DeferOutbox(storage::Conn& conn, int64_t outbox_id, int64_t retry_at, const std::string& error);
+/// Deletes up to `limit` outbox rows delivered before `before`, oldest first, with their webhook
+/// deliveries. A row stays while one of its deliveries is pending or changed since `before` (a failed
+/// delivery can be sent again for that long), and the newest outbox row always stays, so SQLite never
+/// hands its id out again (inbox rows, which outlive the outbox row, are unique per outbox id).
+/// Returns how many outbox rows were deleted.
+Result<int64_t> PruneOutbox(storage::Conn& conn, int64_t before, int limit);
 
 // ---- webhook deliveries --------------------------------------------------------------------------
 
@@ -101,14 +114,19 @@ Result<int64_t> CountUnread(storage::Conn& conn, int64_t user_id);
 
 // ---- webhook subscriptions -----------------------------------------------------------------------
 
-Result<Webhook> InsertWebhook(storage::Conn& conn, const NewWebhook& in, const std::string& secret,
+/// `secret_enc`: the HMAC key sealed with the field key; the key itself is never stored in clear.
+Result<Webhook> InsertWebhook(storage::Conn& conn, const NewWebhook& in, const std::string& secret_enc,
                               std::optional<int64_t> created_by, int64_t now);
 /// kNotFound for a missing or deleted subscription.
 Result<Webhook> GetWebhook(storage::Conn& conn, int64_t id);
 Result<std::vector<Webhook>> ListWebhooks(storage::Conn& conn);
-/// Writes every field of `w` (name, url, topics, active) and, when given, a new secret.
-Result<Webhook> UpdateWebhook(storage::Conn& conn, const Webhook& w, const std::optional<std::string>& new_secret,
+/// Writes every field of `w` (name, url, topics, active) and, when given, a new sealed secret.
+Result<Webhook> UpdateWebhook(storage::Conn& conn, const Webhook& w, const std::optional<std::string>& new_secret_enc,
                               int64_t now);
+/// Webhooks (deleted ones too) whose key is still in clear, at most `limit`.
+Result<std::vector<PlainSecret>> ListPlainSecrets(storage::Conn& conn, int limit);
+/// Stores the sealed key and blanks the clear one.
+Result<void> SealSecret(storage::Conn& conn, int64_t webhook_id, const std::string& secret_enc);
 /// Soft delete (history stays); its pending deliveries become cancelled.
 Result<void> DeleteWebhook(storage::Conn& conn, int64_t id, int64_t now);
 

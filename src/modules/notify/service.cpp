@@ -64,7 +64,26 @@ std::string Detail(const Webhook& w, bool rotated) {
 
 }  // namespace
 
-NotifyService::NotifyService(storage::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+NotifyService::NotifyService(storage::Database& db, const Clock& clock, const FieldCrypto& crypto)
+    : db_(db), clock_(clock), crypto_(crypto) {}
+
+Result<int> NotifyService::SealStoredSecrets() {
+    constexpr int kBatch = 100;
+    int sealed = 0;
+    for (;;) {
+        LINLI_ASSIGN_OR_RETURN(auto plain, db_.Read([](Conn& c) { return ListPlainSecrets(c, kBatch); }));
+        if (plain.empty()) {
+            return sealed;
+        }
+        LINLI_TRY(db_.Write([&](Conn& c) -> Result<void> {
+            for (const auto& p : plain) {
+                LINLI_TRY(SealSecret(c, p.webhook_id, crypto_.Encrypt(p.secret)));
+            }
+            return {};
+        }));
+        sealed += static_cast<int>(plain.size());
+    }
+}
 
 // ---- inbox ---------------------------------------------------------------------------------------
 
@@ -133,7 +152,7 @@ Result<WebhookWithSecret> NotifyService::CreateWebhook(const Actor& actor, const
         created_by = actor.user_id;
     }
     return db_.Write([&](Conn& c) -> Result<WebhookWithSecret> {
-        LINLI_ASSIGN_OR_RETURN(Webhook created, InsertWebhook(c, w, secret, created_by, now));
+        LINLI_ASSIGN_OR_RETURN(Webhook created, InsertWebhook(c, w, crypto_.Encrypt(secret), created_by, now));
         LINLI_TRY(accounts::RecordAudit(
             c, accounts::MakeAudit(actor, info, now, "webhook.create", "webhook", created.id, Detail(created, false))));
         return WebhookWithSecret{std::move(created), secret};
@@ -173,7 +192,11 @@ Result<WebhookWithSecret> NotifyService::UpdateWebhook(const Actor& actor, int64
         if (patch.active) {
             w.active = *patch.active;
         }
-        LINLI_ASSIGN_OR_RETURN(Webhook updated, notify::UpdateWebhook(c, w, secret, now));
+        std::optional<std::string> sealed;
+        if (secret) {
+            sealed = crypto_.Encrypt(*secret);
+        }
+        LINLI_ASSIGN_OR_RETURN(Webhook updated, notify::UpdateWebhook(c, w, sealed, now));
         LINLI_TRY(accounts::RecordAudit(c, accounts::MakeAudit(actor, info, now, "webhook.update", "webhook", id,
                                                                Detail(updated, secret.has_value()))));
         return WebhookWithSecret{std::move(updated), secret};

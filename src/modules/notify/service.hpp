@@ -5,7 +5,8 @@
 /// Rules: an inbox message belongs to one user; another user's message is kNotFound. Webhooks are
 /// admin-only (kForbidden otherwise); every change writes an audit row (webhook.create,
 /// webhook.update, webhook.delete, webhook.redeliver) in the same transaction, never with the secret.
-/// The secret is answered once, at creation or on rotate_secret.
+/// The secret is answered once, at creation or on rotate_secret; it is stored sealed with the field key
+/// (FieldCrypto, like ID numbers and phones: HMAC needs the key itself, so it cannot be hashed).
 ///
 /// Thread safety: every method may be called concurrently.
 
@@ -17,6 +18,7 @@
 #include "core/actor.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/field_crypto.hpp"
 #include "core/paging.hpp"
 #include "modules/notify/model.hpp"
 #include "storage/database.hpp"
@@ -25,8 +27,12 @@ namespace linli::notify {
 
 class NotifyService {
 public:
-    /// REQUIRES: `db` is migrated; both outlive the service.
-    NotifyService(storage::Database& db, const Clock& clock);
+    /// REQUIRES: `db` is migrated; every argument outlives the service.
+    NotifyService(storage::Database& db, const Clock& clock, const FieldCrypto& crypto);
+
+    /// Seals webhook secrets still stored in clear (written before migration 0014) and blanks them.
+    /// Returns how many it sealed. Idempotent; the app calls it at start, before the deliverer runs.
+    Result<int> SealStoredSecrets();
 
     // ---- inbox (any authenticated user, their own messages) ----
     Result<Page<InboxMessage>> ListInbox(const Actor& actor, const InboxQuery& query);
@@ -56,6 +62,7 @@ public:
 private:
     storage::Database& db_;
     const Clock& clock_;
+    const FieldCrypto& crypto_;
 };
 
 }  // namespace linli::notify

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/field_crypto.hpp"
 #include "http/router.hpp"
 #include "modules/accounts/audit.hpp"
 #include "modules/notify/deliverer.hpp"
@@ -44,8 +45,8 @@ class NotifyRoutesTest : public ::testing::TestWithParam<linli::testing::Backend
 protected:
     void SetUp() override {
         db_ = linli::testing::OpenTestDatabase(GetParam());
-        service_ = std::make_unique<NotifyService>(*db_, clock_);
-        deliverer_ = std::make_unique<Deliverer>(*db_, clock_, std::make_unique<NoSender>());
+        service_ = std::make_unique<NotifyService>(*db_, clock_, *crypto_);
+        deliverer_ = std::make_unique<Deliverer>(*db_, clock_, *crypto_, std::make_unique<NoSender>());
         RegisterRoutes(router_, *service_);
         admin_ = Actor{MakeUser("admin"), "admin", Role::kAdmin};
         alice_ = Actor{MakeUser("alice"), "alice", Role::kGridWorker};
@@ -96,6 +97,7 @@ protected:
     }
 
     ManualClock clock_{kStart};
+    std::unique_ptr<FieldCrypto> crypto_ = FieldCrypto::ForTesting();
     std::unique_ptr<storage::Database> db_;
     std::unique_ptr<NotifyService> service_;
     std::unique_ptr<Deliverer> deliverer_;

@@ -125,13 +125,17 @@ Body RequestsBody(const std::vector<ServiceRequest>& requests, bool extensions) 
             .Set("media_url", OptStr(r.media_url));
         if (extensions) {
             Document extended = Document::Object();
-            extended.Set("detailed_status", Str(r.detailed_status)).Set("channel", Str(r.channel));
+            extended.Set("detailed_status", Str(r.detailed_status))
+                .Set("channel", Str(r.channel))
+                .Set("duplicate", Document::Bool(r.duplicate))
+                .Set("parent_service_request_id", OptInt(r.parent_service_request_id));
             item.Set("extended_attributes", std::move(extended));
             Document notes = Document::List("note");
             for (const auto& n : r.notes) {
                 Document note = Document::Object();
                 note.Set("datetime", Str(FormatW3c(n.datetime)))
                     .Set("type", Str(n.type))
+                    .Set("step", Str(n.step))
                     .Set("summary", Str(n.summary))
                     .Set("description", OptNonEmpty(n.description));
                 notes.Add(std::move(note));
@@ -141,6 +145,22 @@ Body RequestsBody(const std::vector<ServiceRequest>& requests, bool extensions) 
         list.Add(std::move(item));
     }
     return Body{"service_requests", std::move(list)};
+}
+
+Body UpdatesBody(const std::vector<RequestUpdate>& updates) {
+    Document list = Document::List("request_update");
+    for (const auto& u : updates) {
+        Document item = Document::Object();
+        item.Set("update_id", Document::Int(u.update_id))
+            .Set("service_request_id", Document::Int(u.service_request_id))
+            .Set("status", Str(u.status))
+            .Set("external_status_code", Str(u.external_status_code))
+            .Set("updated_datetime", Str(FormatW3c(u.updated_datetime)))
+            .Set("description", Str(u.description))
+            .Set("media_url", Document::Null());
+        list.Add(std::move(item));
+    }
+    return Body{"service_request_updates", std::move(list)};
 }
 
 Body PostedBody(const PostedRequest& posted) {

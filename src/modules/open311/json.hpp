@@ -33,8 +33,12 @@ Body DefinitionBody(const ServiceDefinition& definition);
 /// <service_requests><request>service_request_id, status, status_notes, service_name, service_code,
 /// description, agency_responsible, service_notice, requested_datetime, updated_datetime,
 /// expected_datetime, address, address_id, zipcode, lat, long, media_url; with `extensions` also
-/// extended_attributes(detailed_status, channel) and notes/note(datetime, type, summary, description).
+/// extended_attributes(detailed_status, channel, duplicate, parent_service_request_id) and
+/// notes/note(datetime, type, step, summary, description).
 Body RequestsBody(const std::vector<ServiceRequest>& requests, bool extensions);
+/// <service_request_updates><request_update>update_id, service_request_id, status, external_status_code,
+/// updated_datetime, description, media_url (FixMyStreet's shape; JSON: an array of the updates).
+Body UpdatesBody(const std::vector<RequestUpdate>& updates);
 /// <service_requests><request>service_request_id, service_notice, account_id
 Body PostedBody(const PostedRequest& posted);
 /// <service_requests><request>service_request_id, token

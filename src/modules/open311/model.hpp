@@ -12,6 +12,10 @@
 
 namespace linli::open311 {
 
+/// Spec: "Default query limit is a span of 90 days or first 1000 requests returned" — also the
+/// largest page_size of the pagination extension.
+constexpr int kMaxRequestsReturnedAsInt = 1000;
+
 /// The spec's two formats: the file extension of every resource (`services.xml`, `requests/7.json`).
 enum class Format { kJson, kXml };
 
@@ -57,7 +61,8 @@ struct ServiceDefinition {
 /// One entry of the update history ("notes", the Chicago / Boston / San Francisco extension).
 struct Note {
     int64_t datetime = 0;
-    std::string type;         // the Linli step: submit, accept, dispatch, ..., reply, close
+    std::string type;         // as Chicago: "opened" (submitted, reopened), "closed" (now closed), "activity"
+    std::string step;         // the Linli step: submit, accept, dispatch, ..., reply, close
     std::string summary;      // a human label of the step
     std::string description;  // the public note, when the step has one meant for the reporter
 };
@@ -85,7 +90,36 @@ struct ServiceRequest {
     // The extensions (only with extensions=true):
     std::string detailed_status;  // the Linli state: submitted, accepted, ..., merged, rejected
     std::string channel;          // where the order came from: open311, walk_in, qr_code, ...
+    bool duplicate = false;       // merged into another request (Chicago's extended_attributes.duplicate)
+    std::optional<int64_t> parent_service_request_id;  // … the request it was merged into
     std::vector<Note> notes;
+};
+
+/// One entry of servicerequestupdates.{format} (the FixMyStreet "service request updates" extension):
+/// a public step of a request that came in through Open311.
+struct RequestUpdate {
+    int64_t update_id = 0;
+    int64_t service_request_id = 0;
+    std::string status;                // open | closed, after the update
+    std::string external_status_code;  // the Linli state after the update: accepted, replied, ...
+    int64_t updated_datetime = 0;
+    std::string description;           // the public note (an answer, a reason), else a label of the step
+};
+
+/// Which page of a list to answer (the pagination extension: Chicago, Boston, Toronto, ...). Without
+/// page and page_size a list is the spec's default: the first kMaxRequestsReturned.
+struct Paging {
+    int page = 1;                               // from 1
+    int page_size = kMaxRequestsReturnedAsInt;  // 1..kMaxRequestsReturned
+};
+
+/// GET servicerequestupdates.{format} filters, already parsed.
+struct UpdateQuery {
+    std::optional<std::string> jurisdiction_id;
+    std::optional<int64_t> start_date;
+    std::optional<int64_t> end_date;
+    Paging paging;
+    Locale locale = Locale::kZh;
 };
 
 /// The answer to a POST: realtime, so an id and no token.
@@ -139,6 +173,7 @@ struct RequestQuery {
     bool open = true;  // which statuses to include (both by default)
     bool closed = true;
     bool extensions = false;
+    Paging paging;
     Locale locale = Locale::kZh;
 };
 
@@ -169,7 +204,7 @@ constexpr size_t kKeyPrefixChars = 6;
 constexpr size_t kMaxKeyNameChars = 100;
 /// Spec: "Default query limit is a span of 90 days or first 1000 requests returned".
 constexpr int64_t kDefaultSpanSeconds = 90 * 86400;
-constexpr size_t kMaxRequestsReturned = 1000;
+constexpr size_t kMaxRequestsReturned = static_cast<size_t>(kMaxRequestsReturnedAsInt);
 constexpr size_t kMaxRequestIds = 200;
 constexpr size_t kMaxMediaUrlChars = 1000;
 

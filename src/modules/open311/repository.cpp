@@ -110,4 +110,36 @@ Result<std::vector<RequestExtras>> FindRequestExtras(Conn& conn, const std::vect
     return out;
 }
 
+Result<void> InsertUpdate(Conn& conn, const UpdateRow& u) {
+    LINLI_TRY(conn.Exec(
+        "INSERT INTO open311_updates (order_id, event_id, community_id, at, status, detailed_status, action, "
+        "description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
+        {u.order_id, u.event_id, u.community_id, u.at, u.status, u.detailed_status, u.action, u.description}));
+    return {};
+}
+
+Result<std::vector<UpdateRow>> ListUpdates(Conn& conn, std::optional<int64_t> community_id, int64_t start, int64_t end,
+                                           int64_t offset, int limit) {
+    std::vector<Param> params{start, end};
+    std::string sql =
+        "SELECT id, order_id, event_id, community_id, at, status, detailed_status, action, description "
+        "FROM open311_updates WHERE at >= $1 AND at <= $2";
+    if (community_id) {
+        params.emplace_back(*community_id);
+        sql += " AND community_id = $" + std::to_string(params.size());
+    }
+    params.emplace_back(static_cast<int64_t>(limit));
+    sql += " ORDER BY at, id LIMIT $" + std::to_string(params.size());
+    params.emplace_back(offset);
+    sql += " OFFSET $" + std::to_string(params.size());
+    LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(sql, std::span<const Param>(params.data(), params.size())));
+    std::vector<UpdateRow> out;
+    out.reserve(rows.size());
+    for (const auto& r : rows) {
+        out.push_back(UpdateRow{r.Int(0), r.Int(1), r.Int(2), r.OptInt(3), r.Int(4), r.Text(5), r.Text(6), r.Text(7),
+                                r.Text(8)});
+    }
+    return out;
+}
+
 }  // namespace linli::open311::repo

@@ -27,6 +27,19 @@ struct RequestExtras {
     std::string media_url;
 };
 
+/// One stored entry of the update feed (table open311_updates).
+struct UpdateRow {
+    int64_t id = 0;
+    int64_t order_id = 0;
+    int64_t event_id = 0;
+    std::optional<int64_t> community_id;
+    int64_t at = 0;
+    std::string status;  // open | closed
+    std::string detailed_status;
+    std::string action;
+    std::string description;
+};
+
 namespace repo {
 
 Result<ApiKey> InsertKey(storage::Conn& conn, const NewApiKey& key, const std::string& key_hash,
@@ -43,6 +56,12 @@ Result<std::optional<KeyMatch>> FindActiveKeyByHash(storage::Conn& conn, const s
 Result<void> InsertRequestExtras(storage::Conn& conn, const RequestExtras& extras, int64_t now);
 /// The extras of those of `order_ids` that came through Open311.
 Result<std::vector<RequestExtras>> FindRequestExtras(storage::Conn& conn, const std::vector<int64_t>& order_ids);
+
+/// REQUIRES: a write transaction (the step's own). A repeated event id is ignored.
+Result<void> InsertUpdate(storage::Conn& conn, const UpdateRow& update);
+/// Updates with `start` <= at <= `end` (of one community when given), oldest first, skipping `offset`.
+Result<std::vector<UpdateRow>> ListUpdates(storage::Conn& conn, std::optional<int64_t> community_id, int64_t start,
+                                           int64_t end, int64_t offset, int limit);
 
 }  // namespace repo
 }  // namespace linli::open311

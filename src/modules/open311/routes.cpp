@@ -170,10 +170,47 @@ Response Services(const Request& req, Open311Service& service, Format format) {
     return s ? Answer(200, ServicesBody(*s), format) : ErrorAnswer(s.error(), format);
 }
 
+/// page and page_size (the pagination extension): whole numbers, page from 1, page_size 1..1000.
+Result<Paging> ReadPaging(const Request& req) {
+    Paging p;
+    for (const char* name : {"page", "page_size"}) {
+        auto raw = Param(req.query, name);
+        if (!raw) {
+            continue;
+        }
+        const std::string t = text::Trim(*raw);
+        int v = 0;
+        auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+        const bool is_size = std::string_view(name) == "page_size";
+        const int max = is_size ? kMaxRequestsReturnedAsInt : 1'000'000;
+        if (ec != std::errc() || ptr != t.data() + t.size() || v < 1 || v > max) {
+            return InvalidArgument(name, is_size ? "page_size must be a whole number from 1 to 1000"
+                                                 : "page must be a whole number from 1");
+        }
+        (is_size ? p.page_size : p.page) = v;
+    }
+    return p;
+}
+
+/// start_date and end_date, W3C date-times with a zone.
+Result<void> ReadDates(const Request& req, std::optional<int64_t>& start, std::optional<int64_t>& end) {
+    for (const char* name : {"start_date", "end_date"}) {
+        if (auto raw = Param(req.query, name)) {
+            auto t = ParseW3c(text::Trim(*raw));
+            if (!t) {
+                return InvalidArgument(name, std::string(name) + " must be a W3C date-time, e.g. 2010-01-01T00:00:00Z");
+            }
+            (std::string_view(name) == "start_date" ? start : end) = *t;
+        }
+    }
+    return {};
+}
+
 Result<RequestQuery> ReadRequestQuery(const Request& req) {
     LINLI_TRY(CheckParams(req.query, {"jurisdiction_id", "api_key", "locale", "service_request_id", "service_code",
-                                      "start_date", "end_date", "status", "extensions"}));
+                                      "start_date", "end_date", "status", "extensions", "page", "page_size"}));
     RequestQuery q;
+    LINLI_ASSIGN_OR_RETURN(q.paging, ReadPaging(req));
     q.jurisdiction_id = Param(req.query, "jurisdiction_id");
     q.locale = LocaleOf(req);
     LINLI_ASSIGN_OR_RETURN(q.extensions, Extensions(req));
@@ -189,15 +226,7 @@ Result<RequestQuery> ReadRequestQuery(const Request& req) {
         return InvalidArgument("service_request_id", "at most 200 service_request_id at once");
     }
     q.service_codes = ListParam(req.query, "service_code");
-    for (const char* name : {"start_date", "end_date"}) {
-        if (auto raw = Param(req.query, name)) {
-            auto t = ParseW3c(text::Trim(*raw));
-            if (!t) {
-                return InvalidArgument(name, std::string(name) + " must be a W3C date-time, e.g. 2010-01-01T00:00:00Z");
-            }
-            (std::string_view(name) == "start_date" ? q.start_date : q.end_date) = *t;
-        }
-    }
+    LINLI_TRY(ReadDates(req, q.start_date, q.end_date));
     const auto statuses = ListParam(req.query, "status");
     if (!statuses.empty()) {
         q.open = q.closed = false;
@@ -221,6 +250,25 @@ Response ListRequests(const Request& req, Open311Service& service, Format format
     }
     auto found = service.ListRequests(*q);
     return found ? Answer(200, RequestsBody(*found, q->extensions), format) : ErrorAnswer(found.error(), format);
+}
+
+Response ListUpdates(const Request& req, Open311Service& service, Format format) {
+    auto read = [&]() -> Result<UpdateQuery> {
+        LINLI_TRY(CheckParams(req.query,
+                              {"jurisdiction_id", "api_key", "locale", "start_date", "end_date", "page", "page_size"}));
+        UpdateQuery q;
+        q.jurisdiction_id = Param(req.query, "jurisdiction_id");
+        q.locale = LocaleOf(req);
+        LINLI_ASSIGN_OR_RETURN(q.paging, ReadPaging(req));
+        LINLI_TRY(ReadDates(req, q.start_date, q.end_date));
+        return q;
+    };
+    auto q = read();
+    if (!q) {
+        return ErrorAnswer(q.error(), format);
+    }
+    auto found = service.ListUpdates(*q);
+    return found ? Answer(200, UpdatesBody(*found), format) : ErrorAnswer(found.error(), format);
 }
 
 /// The form fields of a POST: the query string's, then the body's (application/x-www-form-urlencoded).
@@ -329,6 +377,10 @@ void RegisterRoutes(http::Router& router, Open311Service& service) {
         router, Method::kGet, "requests",
         [](Request& req, Open311Service& s, Format f) { return ListRequests(req, s, f); }, service,
         "Open311 service requests");
+    AddFormats(
+        router, Method::kGet, "servicerequestupdates",
+        [](Request& req, Open311Service& s, Format f) { return ListUpdates(req, s, f); }, service,
+        "Open311 service request updates (FixMyStreet extension)");
     AddFormats(
         router, Method::kPost, "requests",
         [](Request& req, Open311Service& s, Format f) { return PostRequest(req, s, f); }, service,

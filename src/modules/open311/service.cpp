@@ -158,6 +158,33 @@ std::string StepLabel(std::string_view action, Locale locale) {
 
 constexpr orders::NameTable<OrderKind, 6> kKinds = orders::kOrderKinds;
 
+/// Chicago's note types: "opened" when the request was submitted or opened again, "closed" when the
+/// step closed it, "activity" for anything else.
+std::string NoteType(const orders::OrderEvent& e) {
+    if (e.action == "submit") {
+        return "opened";
+    }
+    const auto to = orders::Lookup(orders::kOrderStates, e.to_state);
+    const auto from = e.from_state ? orders::Lookup(orders::kOrderStates, *e.from_state) : std::nullopt;
+    if (!to || !from) {
+        return "activity";
+    }
+    const std::string_view before = StatusOf(*from);
+    const std::string_view after = StatusOf(*to);
+    if (before == "open" && after == "closed") {
+        return "closed";
+    }
+    if (before == "closed" && after == "open") {
+        return "opened";
+    }
+    return "activity";
+}
+
+/// The text of an update: its public note, else what the step was.
+std::string UpdateText(const UpdateRow& u, Locale locale) {
+    return u.description.empty() ? StepLabel(u.action, locale) : u.description;
+}
+
 }  // namespace
 
 std::string_view StatusOf(OrderState state) {
@@ -548,8 +575,23 @@ Result<PostedRequest> Open311Service::CreateRequest(const NewRequest& input, Loc
 }
 
 Result<void> Open311Service::OnEvent(storage::Conn& conn, const Order& order, const orders::OrderEvent& event) {
-    if (order.channel != Channel::kOpen311 || event.action != "submit" || !order.source_ref ||
-        !order.source_ref->starts_with(kSourcePrefix)) {
+    if (order.channel != Channel::kOpen311) {
+        return {};
+    }
+    if (event.is_public) {
+        UpdateRow u;
+        u.order_id = order.id;
+        u.event_id = event.id;
+        u.community_id = order.community_id;
+        u.at = event.at;
+        u.detailed_status = event.to_state;
+        const auto to = orders::Lookup(orders::kOrderStates, event.to_state);
+        u.status = std::string(StatusOf(to.value_or(order.state)));
+        u.action = event.action;
+        u.description = event.note_public ? event.note : std::string();
+        LINLI_TRY(repo::InsertUpdate(conn, u));
+    }
+    if (event.action != "submit" || !order.source_ref || !order.source_ref->starts_with(kSourcePrefix)) {
         return {};
     }
     std::optional<RequestExtras> extras;
@@ -614,6 +656,8 @@ Result<std::vector<ServiceRequest>> Open311Service::ToRequests(const std::vector
         }
         r.detailed_status = std::string(orders::StateName(o.state));
         r.channel = std::string(orders::ChannelName(o.channel));
+        r.duplicate = o.merged_into.has_value();
+        r.parent_service_request_id = o.merged_into;
         if (o.merged_into) {
             r.status_notes = locale == Locale::kZh ? fmt::format("重复诉求，已并入 {} 号。", *o.merged_into)
                                                    : fmt::format("Duplicate request, merged into {}.", *o.merged_into);
@@ -640,7 +684,8 @@ Result<std::vector<ServiceRequest>> Open311Service::ToRequests(const std::vector
             for (const auto& e : view.events) {
                 Note n;
                 n.datetime = e.at;
-                n.type = e.action;
+                n.type = NoteType(e);
+                n.step = e.action;
                 n.summary = StepLabel(e.action, locale);
                 // Notes meant for the reporter are published only where the reporter published the request.
                 if (published && e.note_public && !e.note.empty()) {
@@ -688,25 +733,8 @@ Result<std::vector<ServiceRequest>> Open311Service::ListRequests(const RequestQu
         return ToRequests(found, query.extensions, query.locale);
     }
 
-    const int64_t now = clock_.Now();
-    int64_t end = 0;
-    int64_t start = 0;
-    if (query.start_date && query.end_date) {
-        start = *query.start_date;
-        end = *query.end_date;
-    } else if (query.start_date) {
-        start = *query.start_date;
-        end = start + kDefaultSpanSeconds;
-    } else {
-        end = query.end_date.value_or(now);
-        start = end - kDefaultSpanSeconds;
-    }
-    if (start > end) {
-        return InvalidArgument("start_date", "start_date is after end_date");
-    }
-    if (end - start > kDefaultSpanSeconds) {
-        return InvalidArgument("end_date", "start_date and end_date may not span more than 90 days");
-    }
+    LINLI_ASSIGN_OR_RETURN(auto range, DateRange(query.start_date, query.end_date));
+    const auto [start, end] = range;
 
     std::set<int64_t> category_ids;
     for (const auto& code : query.service_codes) {
@@ -725,7 +753,11 @@ Result<std::vector<ServiceRequest>> Open311Service::ListRequests(const RequestQu
         oq.category_id = *category_ids.begin();
     }
     oq.limit = kMaxPageSize;
-    // Newest first: stop at the first order older than the range.
+    // Newest first: stop at the first order older than the range. A later page skips the matches of
+    // the pages before it (the range is at most 90 days, so this stays bounded).
+    const size_t skip = static_cast<size_t>(query.paging.page - 1) * static_cast<size_t>(query.paging.page_size);
+    const size_t take = static_cast<size_t>(query.paging.page_size);
+    size_t skipped = 0;
     bool done = false;
     while (!done) {
         LINLI_ASSIGN_OR_RETURN(auto page, orders_.List(reader, oq));
@@ -744,8 +776,12 @@ Result<std::vector<ServiceRequest>> Open311Service::ListRequests(const RequestQu
             if ((open && !query.open) || (!open && !query.closed)) {
                 continue;
             }
+            if (skipped < skip) {
+                ++skipped;
+                continue;
+            }
             found.push_back(std::move(o));
-            if (found.size() >= kMaxRequestsReturned) {
+            if (found.size() >= take) {
                 done = true;
                 break;
             }
@@ -756,6 +792,55 @@ Result<std::vector<ServiceRequest>> Open311Service::ListRequests(const RequestQu
         oq.cursor = page.next_cursor;
     }
     return ToRequests(found, query.extensions, query.locale);
+}
+
+Result<std::pair<int64_t, int64_t>> Open311Service::DateRange(std::optional<int64_t> start_date,
+                                                              std::optional<int64_t> end_date) const {
+    int64_t end = 0;
+    int64_t start = 0;
+    if (start_date && end_date) {
+        start = *start_date;
+        end = *end_date;
+    } else if (start_date) {
+        start = *start_date;
+        end = start + kDefaultSpanSeconds;
+    } else {
+        end = end_date.value_or(clock_.Now());
+        start = end - kDefaultSpanSeconds;
+    }
+    if (start > end) {
+        return InvalidArgument("start_date", "start_date is after end_date");
+    }
+    if (end - start > kDefaultSpanSeconds) {
+        return InvalidArgument("end_date", "start_date and end_date may not span more than 90 days");
+    }
+    return std::pair{start, end};
+}
+
+Result<std::vector<RequestUpdate>> Open311Service::ListUpdates(const UpdateQuery& query) {
+    LINLI_ASSIGN_OR_RETURN(auto jurisdiction, Resolve(query.jurisdiction_id));
+    LINLI_ASSIGN_OR_RETURN(auto range, DateRange(query.start_date, query.end_date));
+    std::optional<int64_t> community;
+    if (jurisdiction) {
+        community = jurisdiction->id;
+    }
+    const int64_t offset = int64_t{query.paging.page - 1} * query.paging.page_size;
+    LINLI_ASSIGN_OR_RETURN(auto rows, db_.Read([&](storage::Conn& conn) {
+        return repo::ListUpdates(conn, community, range.first, range.second, offset, query.paging.page_size);
+    }));
+    std::vector<RequestUpdate> out;
+    out.reserve(rows.size());
+    for (const auto& u : rows) {
+        RequestUpdate r;
+        r.update_id = u.id;
+        r.service_request_id = u.order_id;
+        r.status = u.status;
+        r.external_status_code = u.detailed_status;
+        r.updated_datetime = u.at;
+        r.description = UpdateText(u, query.locale);
+        out.push_back(std::move(r));
+    }
+    return out;
 }
 
 Result<ServiceRequest> Open311Service::GetRequest(const std::optional<std::string>& jurisdiction_id, int64_t id,

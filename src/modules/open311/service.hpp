@@ -66,9 +66,14 @@ public:
     /// the jurisdiction, jurisdiction_id missing where it is needed, an unknown attribute or value,
     /// text too long, a phone that is not a phone, a media_url that is not http(s).
     Result<PostedRequest> CreateRequest(const NewRequest& input, Locale locale, const RequestInfo& info);
-    /// GET requests.{format}: newest first, at most kMaxRequestsReturned. 400 a date range wider than
-    /// 90 days or reversed, an unknown service_code; 404 jurisdiction_id.
+    /// GET requests.{format}: newest first, at most kMaxRequestsReturned, or the page `query.paging`
+    /// asks for. 400 a date range wider than 90 days or reversed, an unknown service_code; 404
+    /// jurisdiction_id.
     Result<std::vector<ServiceRequest>> ListRequests(const RequestQuery& query);
+    /// GET servicerequestupdates.{format}: the public steps of requests posted through Open311 between
+    /// start_date and end_date (default: the 90 days to now), oldest first, paged as requests. 400 a
+    /// range wider than 90 days or reversed; 404 jurisdiction_id.
+    Result<std::vector<RequestUpdate>> ListUpdates(const UpdateQuery& query);
     /// GET requests/{id}.{format}: 404 when there is no such order (in the jurisdiction, if given).
     Result<ServiceRequest> GetRequest(const std::optional<std::string>& jurisdiction_id, int64_t id, bool extensions,
                                       Locale locale);
@@ -81,7 +86,8 @@ public:
     /// 404 when there is no such key; revoking a revoked key changes nothing.
     Result<void> RevokeKey(const Actor& actor, int64_t id, const RequestInfo& info);
 
-    /// Stores the extras of an Open311 POST in the order's own transaction.
+    /// Stores the extras of an Open311 POST, and each public step of an Open311 order for the update
+    /// feed, in the order's own transaction.
     Result<void> OnEvent(storage::Conn& conn, const orders::Order& order, const orders::OrderEvent& event) override;
 
 private:
@@ -98,6 +104,9 @@ private:
     /// The orders as requests; `extras` of those from Open311.
     Result<std::vector<ServiceRequest>> ToRequests(const std::vector<orders::Order>& found, bool extensions,
                                                    Locale locale);
+    /// [start, end] from optional start_date / end_date: 90 days to now by default, at most 90 days.
+    Result<std::pair<int64_t, int64_t>> DateRange(std::optional<int64_t> start_date,
+                                                  std::optional<int64_t> end_date) const;
 
     storage::Database& db_;
     const Clock& clock_;

@@ -431,6 +431,8 @@ struct ChannelIntake {
     std::optional<double> lat;
     std::optional<double> lon;
     std::optional<std::string> source_ref;
+    /// A signed-in resident reporting for themselves (public_*: they may then rate it as its reporter).
+    std::optional<int64_t> created_by;
 };
 
 /// The inputs of one step; each route reads only the fields its step takes.

@@ -66,6 +66,17 @@ Result<std::optional<int64_t>> PublicRepository::FindReporter(Conn& conn, int64_
     return std::optional<int64_t>(rows.front().Int(0));
 }
 
+Result<std::optional<int64_t>> PublicRepository::FindSourceReporter(Conn& conn, int64_t order_id,
+                                                                    int64_t source_order_id) const {
+    LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query("SELECT id FROM order_reporters WHERE order_id = $1"
+                                                 " AND source_order_id = $2 ORDER BY id LIMIT 1",
+                                                 {order_id, source_order_id}));
+    if (rows.empty()) {
+        return std::optional<int64_t>();
+    }
+    return std::optional<int64_t>(rows.front().Int(0));
+}
+
 Result<int64_t> PublicRepository::InsertRating(Conn& conn, const Rating& r) const {
     LINLI_ASSIGN_OR_RETURN(auto rows,
                            conn.Query("INSERT INTO order_ratings (order_id, source_order_id, reporter_id, reply_id,"

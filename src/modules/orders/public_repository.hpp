@@ -44,6 +44,11 @@ public:
     Result<std::optional<int64_t>> FindReporter(storage::Conn& conn, int64_t order_id, int64_t source_order_id,
                                                 std::string_view phone_hash) const;
 
+    /// The first order_reporters row of `order_id` that came from `source_order_id` (that order's own
+    /// reporter, or the copy a merge made of it), if any.
+    Result<std::optional<int64_t>> FindSourceReporter(storage::Conn& conn, int64_t order_id,
+                                                      int64_t source_order_id) const;
+
     Result<int64_t> InsertRating(storage::Conn& conn, const Rating& r) const;
     /// The rating of one answer by the reporter of `source_order_id`, if any.
     Result<std::optional<Rating>> FindRating(storage::Conn& conn, int64_t order_id, int64_t source_order_id,

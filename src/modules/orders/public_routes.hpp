@@ -17,6 +17,10 @@ namespace linli::orders {
 ///                                           "rating":{"open","closes_at","score","rated_at"}, "track_url"
 ///   POST /api/v1/track/{code}/rating        no login {"score","comment"?,"phone"} → 201
 ///                                           {"score","rated_at","reopened","closed"}; 429 + Retry-After
+///   POST /api/v1/my/reports                 a signed-in resident, the report's body → 201 as the public
+///                                           report; the account becomes the order's creator
+///   POST /api/v1/my/reports/{code}/rating   that resident {"score","comment"?} → 201 as the public rating;
+///                                           403 code for anyone but the account that filed it
 /// REQUIRES: `service` outlives `router`.
 void RegisterPublicRoutes(http::Router& router, PublicService& service);
 

@@ -219,6 +219,15 @@ Result<ValidReport> PublicService::Validate(const PublicReport& input) {
     return out;
 }
 
+Result<ReportReceipt> PublicService::FileAs(const Actor& actor, const ValidReport& report, const RequestInfo& info) {
+    if (actor.role != Role::kResident || actor.user_id <= 0) {
+        return Forbidden("only a resident's own account reports here; staff record orders at /api/v1/orders");
+    }
+    ValidReport mine = report;
+    mine.intake.created_by = actor.user_id;
+    return File(mine, info);
+}
+
 Result<ReportReceipt> PublicService::File(const ValidReport& report, const RequestInfo& info) {
     LINLI_ASSIGN_OR_RETURN(auto order, orders_.CreateFromChannel(report.intake, info));
     ReportReceipt receipt;
@@ -313,10 +322,52 @@ Result<RatingOutcome> PublicService::Rate(std::string_view code, const RatingInp
     if (input.score < 1 || input.score > 5) {
         return InvalidArgument("score", "score must be a whole number from 1 to 5 / 评分为 1 到 5 分");
     }
-    const int score = static_cast<int>(input.score);
     LINLI_ASSIGN_OR_RETURN(auto comment, CleanText(input.comment, "comment", kMaxCommentChars, true));
     LINLI_ASSIGN_OR_RETURN(auto parsed, phone::Parse(input.phone, "phone"));
     const std::string phone_hash = crypto_.Hash("phone", parsed.normalized);
+    auto by_phone = [&](Conn& conn, const Order& source, const Order& target) -> Result<int64_t> {
+        LINLI_ASSIGN_OR_RETURN(auto reporter, repo_.FindReporter(conn, target.id, source.id, phone_hash));
+        if (!reporter) {
+            return Error{
+                ErrorCode::kForbidden,
+                "只有反映人本人可以评价：请填写提交时的手机号 / only the person who reported this may rate it: "
+                "give the phone number the report was made with",
+                "phone"};
+        }
+        return *reporter;
+    };
+    return RateChecked(code, static_cast<int>(input.score), comment, by_phone, info);
+}
+
+Result<RatingOutcome> PublicService::RateAs(const Actor& actor, std::string_view code, const RatingInput& input,
+                                            const RequestInfo& info) {
+    if (!WellFormedCode(code)) {
+        return UnknownCode();
+    }
+    if (input.score < 1 || input.score > 5) {
+        return InvalidArgument("score", "score must be a whole number from 1 to 5 / 评分为 1 到 5 分");
+    }
+    LINLI_ASSIGN_OR_RETURN(auto comment, CleanText(input.comment, "comment", kMaxCommentChars, true));
+    auto by_account = [&](Conn& conn, const Order& source, const Order& target) -> Result<int64_t> {
+        const bool reporter = actor.role == Role::kResident && actor.user_id > 0 && source.created_by &&
+                              *source.created_by == actor.user_id;
+        if (!reporter) {
+            return Error{ErrorCode::kForbidden,
+                         "只有反映人本人可以评价 / only the resident who reported this (signed in as the account "
+                         "that filed it) may rate it",
+                         "code"};
+        }
+        LINLI_ASSIGN_OR_RETURN(auto row, repo_.FindSourceReporter(conn, target.id, source.id));
+        if (!row) {
+            return Internal("order " + std::to_string(source.id) + " has no reporter row");
+        }
+        return *row;
+    };
+    return RateChecked(code, static_cast<int>(input.score), comment, by_account, info);
+}
+
+Result<RatingOutcome> PublicService::RateChecked(std::string_view code, int score, const std::string& comment,
+                                                 const ReporterCheck& find_reporter, const RequestInfo& info) {
     const int64_t now = clock_.Now();
     const bool low = score <= options_.low_score;
 
@@ -330,15 +381,7 @@ Result<RatingOutcome> PublicService::Rate(std::string_view code, const RatingInp
     auto check = [&](Conn& conn) -> Result<Checked> {
         LINLI_ASSIGN_OR_RETURN(auto pair, SourceAndTarget(conn, order_repo_, code));
         Checked c{std::move(pair.first), std::move(pair.second), 0, 0};
-        LINLI_ASSIGN_OR_RETURN(auto reporter, repo_.FindReporter(conn, c.target.id, c.source.id, phone_hash));
-        if (!reporter) {
-            return Error{
-                ErrorCode::kForbidden,
-                "只有反映人本人可以评价：请填写提交时的手机号 / only the person who reported this may rate it: "
-                "give the phone number the report was made with",
-                "phone"};
-        }
-        c.reporter_id = *reporter;
+        LINLI_ASSIGN_OR_RETURN(c.reporter_id, find_reporter(conn, c.source, c.target));
         LINLI_ASSIGN_OR_RETURN(auto reply_id, repo_.LatestReplyId(conn, c.target.id));
         if (!Answered(c.target) || !reply_id) {
             return Conflict(

@@ -6,8 +6,10 @@
 ///
 /// Who is the reporter: the public side has no accounts, so a rating proves it with the tracking
 /// code AND the full phone number the report was made with (compared by keyed hash; never the last
-/// 4 digits, which a neighbour may know and which add only ~13 bits to a guess). User accounts are
-/// not linked to residents in this version, so no logged-in rating exists yet.
+/// 4 digits, which a neighbour may know and which add only ~13 bits to a guess). A resident with an
+/// account (role resident) may also report signed in (FileAs): the order records the account as its
+/// creator, and that account rates it signed in, without the phone (RateAs). The rules are the same
+/// either way, and one reporter rates one answer once, whichever way they prove who they are.
 ///
 /// Rate limits (RateLimiter, in memory, per process): reports per client address and per phone,
 /// ratings per client address and per tracking code. The routes ask Admit* before the work:
@@ -16,6 +18,7 @@
 /// Thread safety: every method may be called concurrently.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -157,6 +160,9 @@ public:
     std::optional<Throttle> AdmitPhone(const ValidReport& report);
     /// Files a checked report as a submitted order (channel qr_code, place the building).
     Result<ReportReceipt> File(const ValidReport& report, const RequestInfo& info);
+    /// Files it for a signed-in resident (403 for any other role), who becomes the order's creator and
+    /// may rate it with RateAs.
+    Result<ReportReceipt> FileAs(const Actor& actor, const ValidReport& report, const RequestInfo& info);
 
     /// The public view of an order by tracking code; 404 for an unknown or malformed code.
     Result<TrackView> Track(std::string_view code);
@@ -169,6 +175,10 @@ public:
     /// already. A score <= low_score alerts the place's supervisors and reopens the order, unless a
     /// rating reopened it before; any other rating closes an order still in state replied.
     Result<RatingOutcome> Rate(std::string_view code, const RatingInput& input, const RequestInfo& info);
+    /// The same for a signed-in resident who filed the report (FileAs); `input.phone` is not used. 403 code
+    /// for any other account (staff included: the reporter rates, not the office); otherwise as Rate.
+    Result<RatingOutcome> RateAs(const Actor& actor, std::string_view code, const RatingInput& input,
+                                 const RequestInfo& info);
 
     /// For the scheduler ("no rating in 7 days closes it as no response"): replied orders whose
     /// latest answer is older than the rating window at `now` and was not rated, oldest first.
@@ -181,6 +191,12 @@ public:
     const PublicOptions& options() const { return options_; }
 
 private:
+    /// Who is rating: answers the order_reporters row of `target` for `source`, or the refusal.
+    using ReporterCheck =
+        std::function<Result<int64_t>(storage::Conn& conn, const Order& source, const Order& target)>;
+    /// Rate and RateAs after their own checks of the input: every rule of the rating.
+    Result<RatingOutcome> RateChecked(std::string_view code, int score, const std::string& comment,
+                                      const ReporterCheck& reporter, const RequestInfo& info);
     /// Community staff and subdistrict leaders (active accounts) whose scope covers `place_path`.
     Result<std::vector<int64_t>> SupervisorsOf(std::string_view place_path);
     /// The reopen step for a pending rating; settles the rating's reopen column.

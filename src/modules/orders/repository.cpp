@@ -1,5 +1,7 @@
 #include "modules/orders/repository.hpp"
 
+#include <array>
+#include <atomic>
 #include <string_view>
 #include <utility>
 
@@ -162,6 +164,12 @@ OrderEvent EventFromRow(const Row& row) {
     return e;
 }
 
+/// One slot per order kind (kOrderKinds lists every kind, in enum order).
+std::array<std::atomic<const OrderVisibilityPolicy*>, kOrderKinds.size()>& VisibilityPolicies() {
+    static std::array<std::atomic<const OrderVisibilityPolicy*>, kOrderKinds.size()> policies{};
+    return policies;
+}
+
 }  // namespace
 
 void AppendOrderVisibility(const Actor& actor, std::string& sql, std::vector<Param>& params) {
@@ -169,10 +177,18 @@ void AppendOrderVisibility(const Actor& actor, std::string& sql, std::vector<Par
         return;
     }
     std::string any;
-    for (const auto& node : actor.scope) {
-        any += any.empty() ? "" : " OR ";
-        any += "(o.place_path >= " + Bind(params, node.path) + " AND o.place_path < " +
-               Bind(params, registry::SubtreeUpperBound(node.path)) + ")";
+    // The territory is for the roles that work it. A partner unit, a volunteer, a resident or a
+    // merchant may have a scope (the demo gives them one), yet sees only the orders sent to them or
+    // to their unit: a scope alone must not open a community's orders to them (the access matrix).
+    const bool works_territory = actor.Is(Role::kSubdistrictLeader) || actor.Is(Role::kCommunityStaff) ||
+                                 actor.Is(Role::kGridWorker) || actor.Is(Role::kBuildingHead) ||
+                                 actor.Is(Role::kLinkLeader);
+    if (works_territory) {
+        for (const auto& node : actor.scope) {
+            any += any.empty() ? "" : " OR ";
+            any += "(o.place_path >= " + Bind(params, node.path) + " AND o.place_path < " +
+                   Bind(params, registry::SubtreeUpperBound(node.path)) + ")";
+        }
     }
     if (actor.user_id > 0) {
         const std::string me = Bind(params, actor.user_id);
@@ -180,11 +196,39 @@ void AppendOrderVisibility(const Actor& actor, std::string& sql, std::vector<Par
         any += "o.handler_user_id = " + me +
                " OR o.handler_unit_id IN (SELECT m.unit_id FROM handling_unit_members m WHERE m.user_id = " + me + ")";
     }
+    // Kinds with a visibility policy: what it grants beyond the rule above, and what it restricts.
+    std::string restricted;
+    for (const auto& slot : VisibilityPolicies()) {
+        const auto* policy = slot.load(std::memory_order_acquire);
+        if (policy == nullptr) {
+            continue;
+        }
+        const auto rule = policy->RuleFor(actor, params);
+        if (rule.grant.empty() && rule.restrict.empty()) {
+            continue;
+        }
+        const std::string kind = Bind(params, KindName(policy->kind()));
+        if (!rule.grant.empty()) {
+            any += any.empty() ? "" : " OR ";
+            any += "(o.kind = " + kind + " AND (" + rule.grant + "))";
+        }
+        if (!rule.restrict.empty()) {
+            restricted += " AND (o.kind <> " + kind + " OR (" + rule.restrict + "))";
+        }
+    }
     if (any.empty()) {
         sql += " AND 1 = 0";
         return;
     }
-    sql += " AND (" + any + ")";
+    sql += " AND (" + any + ")" + restricted;
+}
+
+void RegisterOrderVisibilityPolicy(const OrderVisibilityPolicy& policy) {
+    VisibilityPolicies().at(static_cast<size_t>(policy.kind())).store(&policy, std::memory_order_release);
+}
+
+const OrderVisibilityPolicy* FindOrderVisibilityPolicy(OrderKind kind) {
+    return VisibilityPolicies().at(static_cast<size_t>(kind)).load(std::memory_order_acquire);
 }
 
 // ---- CatalogRepository -------------------------------------------------------------------------

@@ -20,9 +20,41 @@
 
 namespace linli::orders {
 
-/// Appends " AND (<the caller's scope ranges over o.place_path> OR the order is sent to the caller
-/// or to a unit they belong to)"; nothing for a global actor.
+/// Appends " AND (<the caller's scope ranges over o.place_path, for the roles that work the
+/// territory> OR the order is sent to the caller or to a unit they belong to)"; nothing for a global
+/// actor. Orders of a kind with a registered OrderVisibilityPolicy follow the policy instead (see below).
 void AppendOrderVisibility(const Actor& actor, std::string& sql, std::vector<storage::Param>& params);
+
+/// Who, besides global actors, may see the orders of one kind (disputes: only the people on them
+/// and leaders, ADR 0009). Every read that filters by AppendOrderVisibility (get, list, timeline,
+/// steps, attachments, similar orders) obeys it: an order of the kind is visible to a non-global
+/// actor when (the usual rule OR `grant`) AND `restrict` hold.
+class OrderVisibilityPolicy {
+public:
+    /// SQL conditions over the order row `o`, values bound by appending to the params ($n is
+    /// params.size() after the push); an empty one adds nothing. `grant`: orders of kind() the actor
+    /// may see beyond the usual rule (out of scope); `restrict`: a condition every order of kind()
+    /// must also meet for this actor. Keep both indexable (ranges, =, IN (SELECT …)): `grant` is one
+    /// more arm of the OR the planner serves from indexes.
+    struct Rule {
+        std::string grant;
+        std::string restrict;
+    };
+    virtual ~OrderVisibilityPolicy() = default;
+    /// The kind of orders it governs.
+    virtual OrderKind kind() const = 0;
+    /// The rule for `actor`. Called only for non-global actors.
+    virtual Rule RuleFor(const Actor& actor, std::vector<storage::Param>& params) const = 0;
+    /// Trims what the resident's tracking page (and Open311) shows of an order of kind().
+    virtual void RedactPublicView(PublicView& view) const { (void)view; }
+};
+
+/// Registers `policy` for its kind, replacing an earlier one, for the whole process: the rule must
+/// reach every repository that reads orders, and policies keep no state. REQUIRES: called before
+/// serving; `policy` has static storage duration. Thread safety: safe beside concurrent readers.
+void RegisterOrderVisibilityPolicy(const OrderVisibilityPolicy& policy);
+/// The policy registered for `kind`, or nullptr.
+const OrderVisibilityPolicy* FindOrderVisibilityPolicy(OrderKind kind);
 
 /// The repository's list filter: OrderQuery with the node resolved to its path.
 struct OrderFilter {

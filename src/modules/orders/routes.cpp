@@ -5,8 +5,11 @@
 #include <string_view>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "http/json_io.hpp"
 #include "modules/orders/json.hpp"
+#include "modules/orders/similar_routes.hpp"
 
 namespace linli::orders {
 
@@ -158,7 +161,8 @@ Result<Deadline> ReadDeadline(http::JsonObjectReader& r, const std::string& pref
 
 }  // namespace
 
-void RegisterRoutes(http::Router& router, OrderService& orders, CatalogService& catalog, const Clock& clock) {
+void RegisterRoutes(http::Router& router, OrderService& orders, CatalogService& catalog, const Clock& clock,
+                    SimilarService* similar) {
     const std::string base = "/api/v1/orders";
     // Reading is for everyone signed in: the service shows each caller only what is in their scope
     // or sent to them (a partner unit's account sees its unit's orders and nothing else).
@@ -168,11 +172,23 @@ void RegisterRoutes(http::Router& router, OrderService& orders, CatalogService& 
 
     router.Add(
         Method::kPost, base, intake,
-        [&orders, &clock, base](Request& req) -> Result<Response> {
+        [&orders, &clock, base, similar](Request& req) -> Result<Response> {
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto input, ReadNewOrder(req));
             LINLI_ASSIGN_OR_RETURN(auto detail, orders.Create(req.caller(), input, InfoOf(req)));
-            auto response = http::JsonResponse(201, OrderDetailToJson(detail, clock.Now()));
+            json::value body = OrderDetailToJson(detail, clock.Now());
+            if (similar) {
+                // Offered so the recorder can merge at once (issue 4 §7). The order is committed either
+                // way: a failed look-up answers an empty list rather than failing the intake.
+                auto found = similar->ForOrder(req.caller(), detail.order);
+                if (!found) {
+                    spdlog::warn("orders: possible duplicates of order {} not looked up: {} (request {})",
+                                 detail.order.id, found.error().message, req.request_id);
+                }
+                body.as_object()["possible_duplicates"] =
+                    PossibleDuplicatesToJson(found ? *found : std::vector<SimilarOrder>{});
+            }
+            auto response = http::JsonResponse(201, body);
             response.AddHeader("Location", base + "/" + std::to_string(detail.order.id));
             return response;
         },

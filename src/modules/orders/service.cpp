@@ -203,6 +203,10 @@ void OrderService::AddListener(OrderListener* listener) {
     listeners_.push_back(listener);
 }
 
+void OrderService::AddStepGuard(OrderStepGuard* guard) {
+    guards_.push_back(guard);
+}
+
 std::string OrderService::NewTrackingCode() {
     crypto::Init();
     std::string code;
@@ -260,17 +264,13 @@ Result<Handler> OrderService::AutoHandler(const Category& category, std::optiona
         }
     }
     if (grid_id) {
-        // The register owns assignments: ask its service, as the system (the place was checked already).
-        registry::AssignmentQuery query;
-        query.node_id = *grid_id;
-        query.role = registry::CareRole::kGridWorker;
-        query.active_only = true;
-        query.limit = 1;
-        LINLI_ASSIGN_OR_RETURN(auto page, assignments_.List(accounts::AccountsService::SystemActor("orders"), query));
-        if (!page.items.empty()) {
+        // The register owns assignments: ask its service (the place was checked already). Grid workers
+        // are assigned to grids themselves, so the grid's own active assignments are all there are.
+        LINLI_ASSIGN_OR_RETURN(auto workers, assignments_.ActiveOn(*grid_id, registry::CareRole::kGridWorker));
+        if (!workers.empty()) {
             Handler h;
-            h.user_id = page.items.front().user_id;
-            h.user_name = page.items.front().display_name;
+            h.user_id = workers.front().user_id;
+            h.user_name = workers.front().display_name;
             return h;
         }
     }
@@ -527,6 +527,7 @@ Result<Order> OrderService::CreateFromChannel(const ChannelIntake& input, const 
     o.lat = input.lat;
     o.lon = input.lon;
     o.source_ref = input.source_ref;
+    o.created_by = input.created_by;
     o.created_at = now;
     o.updated_at = now;
     reporter.name = reporter_name;
@@ -635,6 +636,9 @@ Result<PublicView> OrderService::GetPublicView(std::string_view code) {
             r.author_user_id.reset();
             r.author_name.clear();
         }
+        if (const auto* policy = FindOrderVisibilityPolicy(found->kind)) {
+            policy->RedactPublicView(view);
+        }
         return view;
     });
 }
@@ -699,6 +703,9 @@ Result<OrderDetail> OrderService::Act(const Actor& actor, int64_t id, OrderActio
         LINLI_ASSIGN_OR_RETURN(auto cur, FindVisibleOr404(conn, actor, id, ""));
         LINLI_ASSIGN_OR_RETURN(auto parties, PartiesOf(conn, actor, cur));
         LINLI_ASSIGN_OR_RETURN(auto to, CheckStep(action, cur.state, parties));
+        for (auto* guard : guards_) {
+            LINLI_TRY(guard->BeforeStep(conn, actor, cur, action));
+        }
         const OrderState from = cur.state;
         Order next = cur;
         next.state = to;
@@ -897,6 +904,21 @@ Result<Order> OrderService::RecordChannelEvent(int64_t id, Channel channel, std:
             MakeEvent(system, now, std::string(action), found->state, found->state, std::string(note), false, false)));
         return std::move(*found);
     });
+}
+
+// ---- added by the mediation module --------------------------------------------------------------
+
+Result<Order> OrderService::AppendInternalEvent(Conn& conn, const Actor& actor, int64_t id, std::string_view action,
+                                                std::string_view note, std::string detail) const {
+    LINLI_ASSIGN_OR_RETURN(auto found, repo_.FindById(conn, id));
+    if (!found) {
+        return NotFound(std::string(kOrderNotFound));
+    }
+    const Order& order = *found;
+    LINLI_TRY(AppendEvent(conn, order,
+                          MakeEvent(actor, clock_.Now(), std::string(action), order.state, order.state,
+                                    std::string(note), false, false, std::move(detail))));
+    return std::move(*found);
 }
 
 // ---- added by the deadline scheduler ------------------------------------------------------------

@@ -13,7 +13,8 @@
 /// timeline entry, any reply or reporter rows, and the listeners' rows (the notification outbox)
 /// commit together or not at all.
 ///
-/// Thread safety: every method may be called concurrently. AddListener only before serving.
+/// Thread safety: every method may be called concurrently. AddListener and AddStepGuard only before
+/// serving.
 
 #include <cstdint>
 #include <optional>
@@ -48,6 +49,19 @@ public:
     virtual Result<void> OnEvent(storage::Conn& conn, const Order& order, const OrderEvent& event) = 0;
 };
 
+/// Asked before every step Act takes, inside the step's write transaction, once the state machine
+/// and the caller's party allowed it: a module that keeps more about an order than orders does
+/// (safety: a hazard closes only after a passed re-inspection) refuses a step by returning the error
+/// the caller gets; nothing of the step is written. Guards read, they do not write. The scheduler's
+/// own steps (warnings, overdue flags, automatic escalation, no-response closes) do not ask.
+class OrderStepGuard {
+public:
+    virtual ~OrderStepGuard() = default;
+    /// `order` is the order before the step.
+    virtual Result<void> BeforeStep(storage::Conn& conn, const Actor& actor, const Order& order,
+                                    OrderAction action) = 0;
+};
+
 class OrderService {
 public:
     /// REQUIRES: `db` is migrated; every argument outlives the service.
@@ -61,6 +75,8 @@ public:
 
     /// REQUIRES: called before the service is shared between threads; `listener` outlives it.
     void AddListener(OrderListener* listener);
+    /// REQUIRES: called before the service is shared between threads; `guard` outlives it.
+    void AddStepGuard(OrderStepGuard* guard);
 
     /// Staff intake on a resident's behalf (walk-in, phone, door-knocking, service point, patrol,
     /// Party visit). Roles: admin, subdistrict_leader, community_staff, grid_worker, building_head,
@@ -144,6 +160,7 @@ private:
     OrderRepository repo_;
     CatalogRepository units_;
     std::vector<OrderListener*> listeners_;
+    std::vector<OrderStepGuard*> guards_;
 
 public:
     // ---- added by the open311 module --------------------------------------------------------------
@@ -159,6 +176,16 @@ public:
     /// system actor, with the listeners, in one write transaction; the order itself does not change.
     /// 404 when there is no such order; 409 when it is no longer open.
     Result<Order> RecordChannelEvent(int64_t id, Channel channel, std::string_view action, std::string_view note);
+
+    // ---- added by the mediation module ------------------------------------------------------------
+
+    /// For modules that keep more about an order than orders does (mediation): inside the caller's
+    /// write transaction `conn`, appends an internal timeline entry `action` with `note` and `detail`
+    /// (short JSON) as `actor`, with the listeners; never on the tracking page, and the order itself
+    /// does not change. 404 when there is no such order. Returns the order.
+    /// REQUIRES: the caller checked that `actor` may act on the order (or has just recorded it).
+    Result<Order> AppendInternalEvent(storage::Conn& conn, const Actor& actor, int64_t id, std::string_view action,
+                                      std::string_view note, std::string detail = {}) const;
 
     // ---- added by the deadline scheduler ----------------------------------------------------------
 

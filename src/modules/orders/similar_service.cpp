@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 
+#include "core/territory_path.hpp"
 #include "modules/orders/repository.hpp"
 #include "modules/orders/similar.hpp"
 #include "modules/registry/repository.hpp"
@@ -27,6 +29,24 @@ std::string AreaPath(const registry::Node& place) {
         // "/1/5/23/40/" → "/1/5/23/"
         const size_t cut = path.rfind('/', path.size() - 2);
         path.resize(cut + 1);
+    }
+    return path;
+}
+
+/// AreaPath from an order alone, with no read: the building is the level under the order's grid
+/// ("/1/5/23/40/77/" with grid 23 → "/1/5/23/40/"); a place at the grid or above is its own area.
+std::string AreaPathOf(const Order& order) {
+    if (!order.grid_id) {
+        return order.place_path;
+    }
+    const auto ids = PathIds(order.place_path);
+    const auto grid = std::find(ids.begin(), ids.end(), *order.grid_id);
+    if (grid == ids.end() || std::next(grid) == ids.end()) {
+        return order.place_path;  // the place is the grid itself
+    }
+    std::string path = "/";
+    for (auto it = ids.begin(); it != std::next(grid, 2); ++it) {
+        path += std::to_string(*it) + "/";
     }
     return path;
 }
@@ -90,9 +110,36 @@ Result<std::vector<SimilarOrder>> SimilarService::Find(const Actor& actor, const
         return repo_.Candidates(conn, actor, query.category_id, area, since, kMaxSimilarCandidates);
     }));
 
-    const auto typed = Bigrams(NormalizeForSimilarity(query.text));
+    return Rank(candidates, Bigrams(NormalizeForSimilarity(query.text)), query.place_id, std::nullopt, false,
+                query.limit);
+}
+
+Result<std::vector<SimilarOrder>> SimilarService::ForOrder(const Actor& actor, const Order& order, int days,
+                                                           int limit) {
+    if (days < 1 || days > kMaxSimilarDays) {
+        return InvalidArgument("days", "days must be between 1 and " + std::to_string(kMaxSimilarDays));
+    }
+    if (limit < 1 || limit > 50) {
+        return InvalidArgument("limit", "limit must be between 1 and 50");
+    }
+    const std::string area = AreaPathOf(order);
+    const int64_t since = clock_.Now() - int64_t{days} * 86400;
+    LINLI_ASSIGN_OR_RETURN(auto candidates, db_.Read([&](Conn& conn) {
+        return repo_.Candidates(conn, actor, order.category_id, area, since, kMaxSimilarCandidates);
+    }));
+    return Rank(candidates, Bigrams(NormalizeForSimilarity(order.title + order.description)), order.place_id,
+                order.id, true, limit);
+}
+
+std::vector<SimilarOrder> SimilarService::Rank(const std::vector<SimilarCandidate>& candidates,
+                                               const std::vector<uint64_t>& typed, int64_t place_id,
+                                               std::optional<int64_t> exclude_id, bool keep_same_place,
+                                               int limit) const {
     std::vector<SimilarOrder> out;
     for (const auto& c : candidates) {
+        if (exclude_id && c.id == *exclude_id) {
+            continue;
+        }
         SimilarOrder s;
         s.id = c.id;
         s.tracking_code = c.tracking_code;
@@ -101,7 +148,7 @@ Result<std::vector<SimilarOrder>> SimilarService::Find(const Actor& actor, const
         s.place_id = c.place_id;
         s.place_name = c.place_name;
         s.created_at = c.created_at;
-        s.same_place = c.place_id == query.place_id;
+        s.same_place = c.place_id == place_id;
         s.can_merge_into = CanMergeInto(c.state);
         if (!typed.empty()) {
             // A short title typed so far against a long description would score low on the whole
@@ -109,7 +156,7 @@ Result<std::vector<SimilarOrder>> SimilarService::Find(const Actor& actor, const
             const double title = Dice(typed, Bigrams(NormalizeForSimilarity(c.title)));
             const double whole = Dice(typed, Bigrams(NormalizeForSimilarity(c.title + c.description)));
             s.score = std::max(title, whole);
-            if (s.score < kMinSimilarity) {
+            if (s.score < kMinSimilarity && !(keep_same_place && s.same_place)) {
                 continue;
             }
         }
@@ -124,8 +171,8 @@ Result<std::vector<SimilarOrder>> SimilarService::Find(const Actor& actor, const
         }
         return a.id > b.id;
     });
-    if (out.size() > static_cast<size_t>(query.limit)) {
-        out.resize(static_cast<size_t>(query.limit));
+    if (out.size() > static_cast<size_t>(limit)) {
+        out.resize(static_cast<size_t>(limit));
     }
     return out;
 }

@@ -5,6 +5,10 @@
 /// (category + created_at, or place path), at most kMaxSimilarCandidates of them, scored in C++.
 /// Merging a duplicate is the core's `merge` step.
 ///
+/// Once an order exists (the answer to staff intake, or an order reported by QR code, Open311 or a
+/// device that staff are about to accept) ForOrder offers the same from the order itself: orders of
+/// its category around its place in the last days that are at the very same place or read alike.
+///
 /// Thread safety: every method may be called concurrently.
 
 #include <cstdint>
@@ -26,6 +30,8 @@ constexpr int kMaxSimilarDays = 90;
 constexpr int kMaxSimilarCandidates = 300;
 /// With text to compare, orders below this similarity are not offered.
 constexpr double kMinSimilarity = 0.2;
+/// How many possible duplicates the answer to an intake carries.
+constexpr int kIntakeSimilarLimit = 5;
 
 struct SimilarQuery {
     int64_t place_id = 0;
@@ -77,7 +83,21 @@ public:
     /// who record orders (the route checks). Errors: 404 place_id (not visible), 400 days/limit.
     Result<std::vector<SimilarOrder>> Find(const Actor& actor, const SimilarQuery& query);
 
+    /// Possible duplicates of `order`, an order the caller can see: orders of its category from the last
+    /// `days` under the building of its place (its place itself when that is a grid or wider), visible
+    /// to `actor`, not `order` itself, offered when at the very same place or when their text is alike
+    /// (kMinSimilarity over title and description). At most `limit`, ranked as Find ranks. One indexed
+    /// query and no other read: intake answers with it. 400 days/limit.
+    Result<std::vector<SimilarOrder>> ForOrder(const Actor& actor, const Order& order, int days = kDefaultSimilarDays,
+                                               int limit = kIntakeSimilarLimit);
+
 private:
+    /// Scores `candidates` against `typed` (bigrams; empty: no text), keeps those `keep` accepts, ranks
+    /// them best first and cuts at `limit`.
+    std::vector<SimilarOrder> Rank(const std::vector<SimilarCandidate>& candidates, const std::vector<uint64_t>& typed,
+                                   int64_t place_id, std::optional<int64_t> exclude_id, bool keep_same_place,
+                                   int limit) const;
+
     storage::Database& db_;
     const Clock& clock_;
     registry::RegistryService& territory_;

@@ -319,6 +319,22 @@ Result<Page<Assignment>> AssignmentService::List(const Actor& actor, const Assig
     });
 }
 
+Result<std::vector<Assignment>> AssignmentService::ActiveOn(int64_t node_id, CareRole role) {
+    return db_.Read([&](Conn& conn) -> Result<std::vector<Assignment>> {
+        // Written as assignments_active_node_idx is (node_id, role, partial on ended_at IS NULL).
+        LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(std::string(kSelect) +
+                                                         " AND a.node_id = $1 AND a.role = $2 AND a.ended_at IS NULL"
+                                                         " ORDER BY a.id",
+                                                     {node_id, std::string(CareRoleName(role))}));
+        std::vector<Assignment> out;
+        out.reserve(rows.size());
+        for (const auto& row : rows) {
+            out.push_back(FromRow(row));
+        }
+        return out;
+    });
+}
+
 Result<Coverage> AssignmentService::LoadCoverage(Conn& conn, const Actor& actor, int64_t node_id) const {
     LINLI_ASSIGN_OR_RETURN(auto node, VisibleOr404(conn, actor, node_id, "node_id"));
     if (static_cast<int>(node.kind) > static_cast<int>(NodeKind::kGrid)) {

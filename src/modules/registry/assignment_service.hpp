@@ -123,6 +123,11 @@ public:
     /// The assignments matching `query` in scope, by id.
     Result<Page<Assignment>> List(const Actor& actor, const AssignmentQuery& query);
 
+    /// For dispatching services (orders' automatic handler), unscoped: the active assignments of `role`
+    /// on exactly `node_id` (not below it), oldest first. One look-up in the index of active
+    /// assignments by node, where List would walk every assignment under the node's path.
+    Result<std::vector<Assignment>> ActiveOn(int64_t node_id, CareRole role);
+
     /// Coverage per grid under (or at) `node_id` — a subdistrict, community or grid, or any node above
     /// a grid; 400 node_id for a building or below; 404 when not visible.
     Result<Coverage> GetCoverage(const Actor& actor, int64_t node_id);

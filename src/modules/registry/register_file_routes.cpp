@@ -86,7 +86,7 @@ void RegisterFileRoutes(http::Router& router, ResidentService& residents, Assign
 
     router.Add(
         Method::kPost, kImports, writers,
-        [&jobs](Request& req) -> Result<Response> {
+        [&jobs, &residents](Request& req) -> Result<Response> {
             http::QueryReader query(req);
             auto into = query.Int("into", 1);
             auto skip = query.Enum("skip_invalid", {"true", "false"});
@@ -97,6 +97,8 @@ void RegisterFileRoutes(http::Router& router, ResidentService& residents, Assign
             if (req.body.empty()) {
                 return InvalidArgument("file", "the request body must be the CSV or XLSX file");
             }
+            // A target outside the caller's scope is a 404 now, not a job that fails later.
+            LINLI_TRY(residents.CheckImportTarget(req.caller(), *into, "into"));
             std::string id = jobs.Start(req.caller(), *into, skip && *skip == "true", std::move(req.body),
                                         RequestInfo{req.request_id, req.remote_addr});
             auto r = http::JsonResponse(202, {{"id", id}, {"status_url", std::string(kImports) + "/" + id}});

@@ -1063,6 +1063,18 @@ std::optional<std::string> CleanPlace(const std::string& raw) {
 
 }  // namespace
 
+Result<void> ResidentService::CheckImportTarget(const Actor& actor, int64_t target_node_id, const char* field) const {
+    LINLI_TRY(RequireWriter(actor));
+    return db_.Read([&](Conn& conn) -> Result<void> {
+        LINLI_ASSIGN_OR_RETURN(auto node, VisibleNodeOr404(conn, actor, target_node_id, field, std::nullopt));
+        if (node.kind != NodeKind::kCommunity && node.kind != NodeKind::kGrid) {
+            return InvalidArgument(field, "import into a community or a grid, not a " +
+                                              std::string(NodeKindName(node.kind)));
+        }
+        return {};
+    });
+}
+
 Result<ImportSummary> ResidentService::ImportResidents(const Actor& actor, int64_t target_node_id,
                                                        const std::vector<ImportRow>& rows, const ImportOptions& options,
                                                        const RequestInfo& info) {

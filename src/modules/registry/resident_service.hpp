@@ -118,6 +118,10 @@ public:
     /// transaction for the whole file, audited once as resident.import.
     Result<ImportSummary> ImportResidents(const Actor& actor, int64_t target_node_id, const std::vector<ImportRow>& rows,
                                           const ImportOptions& options, const RequestInfo& info);
+    /// The checks ImportResidents makes of its target before reading any row (writer role: 403; a
+    /// community or grid the caller may see: 404, another kind: 400, both naming `field`), so that an
+    /// upload can be refused before it is accepted as a job.
+    Result<void> CheckImportTarget(const Actor& actor, int64_t target_node_id, const char* field) const;
 
     // ---- ledgers (exports) ----
     /// Checks that the caller may see personal data in full in an export (the roles Reveal allows;

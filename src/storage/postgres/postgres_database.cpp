@@ -15,6 +15,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -122,6 +123,23 @@ public:
         return n;
     }
 
+    void AfterCommit(std::function<void()> fn) override { after_commit_.push_back(std::move(fn)); }
+
+    /// Runs what AfterCommit collected; call once the transaction committed. A throwing callback is a
+    /// bug: logged, not rethrown, so that the write it followed is still answered as committed.
+    void RunAfterCommit() noexcept {
+        for (auto& fn : after_commit_) {
+            try {
+                fn();
+            } catch (const std::exception& e) {
+                spdlog::error("an after-commit callback threw: {}", e.what());
+            } catch (...) {
+                spdlog::error("an after-commit callback threw");
+            }
+        }
+        after_commit_.clear();
+    }
+
     using Conn::Exec;
     using Conn::Query;
 
@@ -205,6 +223,7 @@ private:
     }
 
     PGconn* conn_;
+    std::vector<std::function<void()>> after_commit_;
 };
 
 }  // namespace
@@ -384,7 +403,9 @@ Result<void> PostgresDatabase::RunRead(const std::function<Result<void>(Conn&)>&
         Impl::RollbackQuietly(slot);
         return r;
     }
-    return impl_->Commit(slot);
+    LINLI_TRY(impl_->Commit(slot));
+    conn.RunAfterCommit();
+    return {};
 }
 
 Result<void> PostgresDatabase::RunWrite(std::function<Result<void>(Conn&)> fn) {
@@ -404,6 +425,7 @@ Result<void> PostgresDatabase::RunWrite(std::function<Result<void>(Conn&)> fn) {
                 return r;
             }
             LINLI_TRY(impl_->Commit(slot));
+            conn.RunAfterCommit();
         } catch (const RetryableError& e) {
             Impl::RollbackQuietly(slot);
             if (attempt >= kMaxWriteAttempts) {
@@ -443,6 +465,7 @@ public:
         if (std::strcmp(PQcmdStatus(res.get()), "ROLLBACK") == 0) {
             throw DatabaseError("PostgreSQL rolled the migration back");
         }
+        conn_.RunAfterCommit();
     }
     void Rollback() noexcept override {
         try {

@@ -1,0 +1,25 @@
+import { chromium } from 'playwright-core'
+import { readFileSync } from 'node:fs'
+const base = readFileSync('/tmp/web-srv.base', 'utf8').trim()
+const [user, ...paths] = process.argv.slice(2)
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+const ctx = await browser.newContext({ viewport: { width: Number(process.env.W || 375), height: 812 }, locale: 'zh-CN' })
+const page = await ctx.newPage()
+page.on('pageerror', (e) => console.log('  [page error]', e.message))
+page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log('  [console]', m.text().slice(0, 300)) })
+await page.goto(base + '/login')
+await page.fill('[data-test="username"] input, input[data-test="username"]', user)
+await page.fill('[data-test="password"] input, input[data-test="password"]', 'Linli-demo-2026')
+await page.click('[data-test="login-submit"]')
+await page.waitForURL((u) => !u.pathname.startsWith('/login'))
+for (const p of paths) {
+  await page.goto(base + p)
+  await page.waitForLoadState('networkidle')
+  await page.waitForTimeout(400)
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  const wide = await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap,.el-table,.board,.el-scrollbar,.el-tabs__nav-scroll')).slice(0, 5).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)))
+  const name = p.replace(/[^a-z0-9]+/gi, '_')
+  await page.screenshot({ path: `/tmp/probe/${user}${name}.png`, fullPage: !process.env.NOFULL })
+  console.log(p, 'overflow', overflow, wide.join(' | '))
+}
+await browser.close()
