@@ -26,6 +26,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (ec == bhttp::error::need_more) {
             ec = {};
             if (buffer.size() == 0) {
+                if (!parser.got_some()) {
+                    return 0;  // the peer closed before a byte of a request: nothing to answer
+                }
                 parser.put_eof(ec);
                 break;
             }

@@ -44,7 +44,8 @@ inline void CheckResidentFile(std::string_view bytes) {
                                         "错误报告");
     Expect(report.has_value(), "the error report is written");
     auto again = registry::ReadResidentFile(*report);
-    Expect(again.has_value(), "the error report reads back as a residents file");
+    Expect(again.has_value(), "the error report reads back as a residents file: " +
+                                  (again ? std::string() : again.error().field + ": " + again.error().message));
     Expect(again->rows.size() == lines.size(), "the error report holds one row per rejected row");
 }
 

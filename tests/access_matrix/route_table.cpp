@@ -642,7 +642,10 @@ std::vector<RouteSpec> RouteTable(World* w) {
         {"reopen", {{"reason", "居民不满意"}}},
         {"supervise", {{"note", "请加快"}, {"due_at", 0}}},
     };
-    for (const auto& [step, body] : steps) {
+    for (const auto& entry : steps) {
+        // Named copies: clang 14 cannot capture structured bindings in a lambda.
+        const std::string step = entry.first;
+        const json::object body = entry.second;
         // A step is any signed-in user's to try: the state machine answers 403 to the wrong party and
         // 409 to the wrong state; outside scope the order is not found.
         t.push_back(Route("POST", orders + "/{id}/" + step, {},
@@ -1219,11 +1222,11 @@ std::vector<RouteSpec> RouteTable(World* w) {
                           const int64_t id = c.fresh ? c.world.FreshMediator() : c.world.spare_mediator;
                           return Send("PATCH", mediators + "/" + Str(id), json::object{{"title", "调解员"}});
                       }))}));
-    // A community's roster: read by staff, kept by its leaders; a grid worker's scope lies below the
-    // community, which is then not found for them.
+    // A community's roster: read by staff, its grid workers included (their scope lies below the
+    // community), kept by its leaders.
     const std::string duty = "/api/v1/mediation/duty";
     t.push_back(Route("GET", duty, kInspectors,
-                      {Scoped("a community's", Kind::kNode, Anchor::kCommunity, kCommunityGroups, {200},
+                      {Scoped("a community's", Kind::kWithin, Anchor::kCommunity, kCommunityGroups, {200},
                               [duty, g](Ctx& c) { return Get(duty + "?community_id=" + Str(g(c).at.community)); })}));
     t.push_back(Route(
         "POST", duty, kLeaders,

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <filesystem>
@@ -332,6 +333,14 @@ bool World::Sees(const Caller& c, Group g, Kind kind, Anchor anchor) const {
         case Kind::kDispute:
             // Leaders in their territory and the dispute's own mediator; in scope is not enough.
             return (LeadsDisputes(*c.role) && Covers(c, g, anchor)) || c.name == groups_.at(g).dispute_mediator;
+        case Kind::kWithin: {
+            if (Covers(c, g, anchor)) {
+                return true;
+            }
+            const std::string& path = groups_.at(g).paths.at(anchor);
+            return std::any_of(c.scope_paths.begin(), c.scope_paths.end(),
+                               [&](const std::string& scope) { return scope.starts_with(path); });
+        }
     }
     return false;
 }

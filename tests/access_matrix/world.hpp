@@ -39,8 +39,9 @@ std::string GroupName(Group g);
 /// reader roles (residents, households), the order rule (the territory for the roles that work it,
 /// or being the handler), ownership (an import job, an inbox message, an API token), the safety
 /// rule (the inspectors' territory; the partner unit for the hazard sent to it), or the dispute rule
-/// (leaders in scope and the dispute's own mediator, nobody else: ADR 0009).
-enum class Kind { kNone, kNode, kRegister, kOrder, kOwned, kSafety, kDispute };
+/// (leaders in scope and the dispute's own mediator, nobody else: ADR 0009). kWithin: a node seen
+/// also by those whose scope lies within it (a community's mediation roster, for its grid workers).
+enum class Kind { kNone, kNode, kRegister, kOrder, kOwned, kSafety, kDispute, kWithin };
 
 /// The node of a group that a record hangs from; scope is decided against its path.
 enum class Anchor { kCommunity, kGrid, kBuilding, kUnit, kHousehold };

@@ -215,6 +215,22 @@ TEST_P(Mediation, AGridWorkerWhoIsNotOnItSeesCountsOnly) {
     EXPECT_TRUE(worker_b->Get("/api/v1/disputes/stats?group_by=grid").Json().at("rows").as_array().empty());
 }
 
+TEST_P(Mediation, AGridWorkerReadsTheirCommunitysRosterOnly) {
+    OnDutyToday(lawyer_mediator);
+    // The community node lies above the grid worker's scope; the roster is theirs to read all the same.
+    auto roster = worker_a->Get("/api/v1/mediation/duty?community_id=" + std::to_string(community));
+    ASSERT_EQ(roster.status, 200) << roster.body;
+    ASSERT_EQ(roster.Json().at("items").as_array().size(), 1u);
+    EXPECT_EQ(roster.Json().at("items").as_array()[0].at("mediator_id").as_int64(), lawyer_mediator);
+    // Another community's roster stays out of reach; a node that is not a community is refused.
+    EXPECT_EQ(worker_a->Get("/api/v1/mediation/duty?community_id=" + std::to_string(elsewhere)).status, 404);
+    for (int64_t not_community : {subdistrict, grid_a}) {
+        auto reply = worker_a->Get("/api/v1/mediation/duty?community_id=" + std::to_string(not_community));
+        EXPECT_EQ(reply.status, 400) << reply.body;
+        EXPECT_EQ(reply.ErrorField(), "community_id");
+    }
+}
+
 TEST_P(Mediation, AMediatorOffTheRosterIsAllowedAndTheWarningIsKept) {
     OnDutyToday(police_mediator);
     auto created = staff->Post("/api/v1/disputes", Intake(lawyer_mediator));

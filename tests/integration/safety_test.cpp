@@ -497,7 +497,8 @@ TEST_P(Safety, APartnerUnitRectifiesTheHazardsSentToIt) {
             ->Post("/api/v1/handling-units/" + std::to_string(unit_id) + "/members", json::object{{"user_id", wuye_id}})
             .status,
         200);
-    json::object body = Inspection("phone-a-0200", "fire_escape", "building", building_1, {1, 3});
+    const int64_t found_photo = Photo(*worker_a, 5);
+    json::object body = Inspection("phone-a-0200", "fire_escape", "building", building_1, {1, 3}, found_photo);
     body["responsible"] = json::object{{"kind", "property_company"}, {"unit_id", unit_id}};
     auto posted = worker_a->Post("/api/v1/safety/inspections", body);
     ASSERT_EQ(posted.status, 201) << posted.body;
@@ -507,8 +508,9 @@ TEST_P(Safety, APartnerUnitRectifiesTheHazardsSentToIt) {
     EXPECT_EQ(hazard.at("order").at("handler_unit_id").as_int64(), unit_id);
     const int64_t hazard_id = hazard.at("id").as_int64();
     // Another hazard, not sent to the unit.
+    const int64_t other_photo = Photo(*worker_b, 6);
     auto own = worker_b->Post("/api/v1/safety/inspections",
-                              Inspection("phone-b-0200", "fire_escape", "building", building_3, {1}));
+                              Inspection("phone-b-0200", "fire_escape", "building", building_3, {1}, other_photo));
     ASSERT_EQ(own.status, 201) << own.body;
     const int64_t not_theirs = own.Json().at("hazards").as_array()[0].at("id").as_int64();
 
@@ -529,6 +531,13 @@ TEST_P(Safety, APartnerUnitRectifiesTheHazardsSentToIt) {
                                  json::object{{"result", "pass"}, {"photo_ids", json::array{check_photo}}});
     ASSERT_EQ(passed.status, 201) << passed.body;
     EXPECT_EQ(passed.Json().at("order").at("state"), "closed");
+
+    // The unit sees the photos of its hazard (what was found, what the re-inspection saw), not others'.
+    const auto photo_url = [](int64_t id) { return "/api/v1/safety/photos/" + std::to_string(id); };
+    EXPECT_EQ(wuye->Get(photo_url(found_photo)).status, 200);
+    EXPECT_EQ(wuye->Get(photo_url(check_photo)).status, 200);
+    EXPECT_EQ(wuye->Get(photo_url(photo)).status, 200);
+    EXPECT_EQ(wuye->Get(photo_url(other_photo)).status, 404);
 }
 
 TEST_P(Safety, OverdueHazardsEscalateAndTheLedgerCountsThem) {

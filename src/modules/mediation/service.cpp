@@ -236,7 +236,16 @@ Result<Mediator> MediationService::UpdateMediator(const Actor& actor, int64_t id
 }
 
 Result<std::vector<DutyEntry>> MediationService::ListDuty(const Actor& actor, const DutyQuery& query) {
-    auto community = territory_.Get(actor, query.community_id);
+    // Grid workers and building heads work below their community, whose node lies outside their
+    // scope: the roster is theirs to read all the same (who to call for a dispute in their grid).
+    Actor reader = actor;
+    const std::string segment = "/" + std::to_string(query.community_id) + "/";
+    for (const auto& node : actor.scope) {
+        if (const auto at = node.path.find(segment); at != std::string::npos) {
+            reader.scope.push_back(ScopeNode{query.community_id, node.path.substr(0, at + segment.size())});
+        }
+    }
+    auto community = territory_.Get(reader, query.community_id);
     if (!community) {
         return community.error().code == ErrorCode::kNotFound
                    ? Error{ErrorCode::kNotFound, "territory node not found", "community_id"}

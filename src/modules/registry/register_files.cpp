@@ -166,6 +166,12 @@ Result<void> AuditExport(storage::Database& db, const Actor& actor, const Reques
 Result<ResidentFile> ReadResidentFile(std::string_view bytes) {
     const bool is_zip = bytes.substr(0, 4) == std::string_view("PK\x03\x04", 4);
     LINLI_ASSIGN_OR_RETURN(auto table, is_zip ? ledger::ReadXlsx(bytes) : ledger::ReadCsv(bytes));
+    if (!is_zip) {
+        // Our error report escapes a header like any cell ("\t单元" → "'\t单元"): read it back as written.
+        for (auto& header : table.header) {
+            UnescapeFormula(header);
+        }
+    }
     LINLI_ASSIGN_OR_RETURN(auto mapping, ledger::MapHeaders(table.header, kRequired));
     if (table.rows.empty()) {
         return InvalidArgument("file", "文件中没有数据行 / the file has no data rows");

@@ -555,6 +555,38 @@ Result<bool> SafetyRepository::IsPhotoFile(Conn& conn, std::string_view storage_
     return !rows.empty();
 }
 
+Result<bool> SafetyRepository::PhotoOnHazardSentTo(Conn& conn, int64_t photo_id, std::optional<int64_t> user_id,
+                                                   const std::vector<int64_t>& unit_ids) const {
+    if (!user_id && unit_ids.empty()) {
+        return false;
+    }
+    std::vector<Param> params;
+    // photo_ids is a comma-separated list: framed in commas, one LIKE finds an id in it.
+    const std::string needle = Bind(params, "%," + std::to_string(photo_id) + ",%");
+    std::string sent_to = "(";
+    if (user_id) {
+        sent_to += "h.handler_user_id = " + Bind(params, *user_id);
+    }
+    if (!unit_ids.empty()) {
+        sent_to += std::string(user_id ? " OR " : "") + "h.handler_unit_id IN (";
+        for (size_t i = 0; i < unit_ids.size(); ++i) {
+            sent_to += (i ? ", " : "") + Bind(params, unit_ids[i]);
+        }
+        sent_to += ")";
+    }
+    sent_to += ")";
+    const std::string sql =
+        "SELECT 1 FROM safety_hazards h WHERE " + sent_to +
+        " AND (EXISTS (SELECT 1 FROM safety_inspection_results r WHERE r.id = h.result_id AND ',' || r.photo_ids || ',' "
+        "LIKE " + needle +
+        ") OR EXISTS (SELECT 1 FROM safety_rectifications x WHERE x.hazard_id = h.id AND x.status = 'applied' AND "
+        "',' || x.photo_ids || ',' LIKE " + needle +
+        ") OR EXISTS (SELECT 1 FROM safety_reinspections v WHERE v.hazard_id = h.id AND ',' || v.photo_ids || ',' "
+        "LIKE " + needle + ")) LIMIT 1";
+    LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(sql, std::span<const Param>(params)));
+    return !rows.empty();
+}
+
 // ---- inspections --------------------------------------------------------------------------------
 
 Result<std::optional<SafetyRepository::StoredInspection>> SafetyRepository::FindInspectionByClient(

@@ -89,6 +89,10 @@ public:
     /// Gives the photos without a place `path` (the first record that refers to them).
     Result<void> PlacePhotos(storage::Conn& conn, const std::vector<int64_t>& ids, std::string_view path) const;
     Result<bool> IsPhotoFile(storage::Conn& conn, std::string_view storage_name) const;
+    /// True when photo `photo_id` shows a hazard sent to `user_id` or to one of `unit_ids`: taken at
+    /// the inspection that found it, at its rectification or at its re-inspection.
+    Result<bool> PhotoOnHazardSentTo(storage::Conn& conn, int64_t photo_id, std::optional<int64_t> user_id,
+                                     const std::vector<int64_t>& unit_ids) const;
 
     // ---- inspections ----
     struct StoredInspection {

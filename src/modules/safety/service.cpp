@@ -733,6 +733,14 @@ Result<PhotoFile> SafetyService::GetPhoto(const Actor& actor, int64_t id) {
     if (!visible && p->place_path && !actor.Is(Role::kPartnerUnit) && internal::IsInspector(actor)) {
         visible = actor.CanSee(*p->place_path);
     }
+    if (!visible && p->place_path && actor.Is(Role::kPartnerUnit)) {
+        // A partner unit sees the photos of the hazards sent to it: what was found, how it was put
+        // right and what the re-inspection saw, as it sees the hazards themselves.
+        LINLI_ASSIGN_OR_RETURN(auto vis, VisibilityOf(actor, true));
+        LINLI_ASSIGN_OR_RETURN(visible, db_.Read([&](Conn& conn) {
+                                   return repo_.PhotoOnHazardSentTo(conn, id, vis.user_id, vis.unit_ids);
+                               }));
+    }
     if (!visible) {
         return NotFound(std::string(kPhotoNotFound));
     }

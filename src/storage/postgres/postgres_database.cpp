@@ -500,7 +500,24 @@ Result<int> PostgresDatabase::MigrateWith(std::span<const EmbeddedMigration> mig
 
 Result<int> PostgresDatabase::SchemaVersion() { return ReadSchemaVersion(*this); }
 
+namespace {
+/// "name" with inner quotes doubled, as pg_dump's --schema pattern takes an exact, case-kept name.
+std::string QuotedIdentifier(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) {
+        out += c == '"' ? "\"\"" : std::string(1, c);
+    }
+    return out + "\"";
+}
+}  // namespace
+
 Result<void> PostgresDatabase::Backup(const std::string& path) {
+    // Linli's tables live in the connection's schema: dump that one, not every schema of the database
+    // (which may hold other applications' data, or other test runs' schemas that come and go).
+    LINLI_ASSIGN_OR_RETURN(std::string schema, Read([](Conn& conn) -> Result<std::string> {
+                               LINLI_ASSIGN_OR_RETURN(auto row, conn.QueryOne("SELECT current_schema()", {}, "schema"));
+                               return row.Text(0);
+                           }));
     // Rebuild the connection string without the password, which goes into the child's environment
     // (argv is visible to every user through ps).
     char* error = nullptr;
@@ -532,6 +549,11 @@ Result<void> PostgresDatabase::Backup(const std::string& path) {
 
     const std::string tmp = path + ".tmp";
     std::vector<std::string> args = {"pg_dump", "--format=custom", "--file=" + tmp, "--dbname=" + conninfo};
+    if (schema != "public") {
+        // Not for public: a dump of it alone would CREATE SCHEMA public, which pg_restore into a new
+        // database refuses (it exists there already).
+        args.push_back("--schema=" + QuotedIdentifier(schema));
+    }
     std::vector<char*> argv;
     for (auto& a : args) {
         argv.push_back(a.data());
