@@ -68,7 +68,8 @@ Result<std::vector<SimilarCandidate>> SimilarRepository::Candidates(Conn& conn, 
         " AND o.place_path < $4 AND o.state <> 'merged'";
     AppendOrderVisibility(actor, sql, params);
     params.emplace_back(static_cast<int64_t>(limit));
-    sql += " ORDER BY o.id DESC LIMIT $" + std::to_string(params.size());
+    // Newest first along orders_similar_idx (category, created_at, …): the scan stops at `limit`.
+    sql += " ORDER BY o.created_at DESC LIMIT $" + std::to_string(params.size());
     LINLI_ASSIGN_OR_RETURN(auto rows, conn.Query(sql, params));
     std::vector<SimilarCandidate> out;
     out.reserve(rows.size());
