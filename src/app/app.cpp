@@ -279,6 +279,7 @@ Result<std::unique_ptr<App>> App::Create(const Config& config, const Clock& cloc
     orders::RegisterSimilarRoutes(s.router, *s.order_similar, *s.orders);
     analytics::StatsOptions stats_options;
     LINLI_ASSIGN_OR_RETURN(stats_options.utc_offset, FixedUtcOffset(config.timezone));
+    stats_options.metrics = &s.metrics;
     s.stats = std::make_unique<analytics::StatsService>(*s.db, clock, *s.order_catalog, *s.registry, *s.assignments,
                                                         *s.accounts, stats_options);
     s.orders->AddListener(s.stats.get());  // each step rewrites the order's statistics fact

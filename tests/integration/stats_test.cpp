@@ -8,6 +8,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "storage/database.hpp"
 #include "support/test_server.hpp"
@@ -268,7 +269,8 @@ TEST_P(Stats, AnAnswerAskedAgainFollowsNewOrdersDeadlinesAndRenames) {
     EXPECT_EQ(ItemOf(Figures(*staff, "?group_by=grid"), grid_b).at("collected").as_int64(), 2);
 
     // A renamed grid shows its new name at once.
-    auto renamed = staff->Patch("/api/v1/territory/nodes/" + std::to_string(grid_b), json::object{{"name", "第二网格"}});
+    auto renamed =
+        staff->Patch("/api/v1/territory/nodes/" + std::to_string(grid_b), json::object{{"name", "第二网格"}});
     ASSERT_EQ(renamed.status, 200) << renamed.body;
     bool named = false;
     const auto after_rename = Figures(*staff, "?group_by=grid");
@@ -282,6 +284,49 @@ TEST_P(Stats, AnAnswerAskedAgainFollowsNewOrdersDeadlinesAndRenames) {
     auto later = Figures(*staff, "?group_by=grid");
     EXPECT_EQ(ItemOf(later, grid_b).at("overdue").as_int64(), 2);
     EXPECT_EQ(later.at("total").at("overdue").as_int64(), 2);
+}
+
+TEST_P(Stats, ManyAskingTheSameQuestionAtOnceShareOneComputation) {
+    // A wall of dashboards asks the same question at the same moment, e.g. right after a commit:
+    // they all get the same answer, and on SQLite (which keeps answers) it is computed once.
+    Create(building_1, repairs, "楼道灯不亮");
+    Create(building_3, noise, "夜间装修噪音");
+    ASSERT_TRUE(Eventually([&] { return DirtyFacts() == 0; }));
+    auto computed = [&] {
+        const std::string text = anonymous->Get("/metrics").body;
+        const std::string name = "linli_stats_answers_total{source=\"computed\"} ";
+        const size_t at = text.find(name);
+        return at == std::string::npos ? int64_t{-1} : std::stoll(text.substr(at + name.size()));
+    };
+    const int64_t before = computed();
+    ASSERT_GE(before, 0);
+
+    constexpr int kAsking = 8;
+    std::vector<HttpClient> clients;
+    for (int i = 0; i < kAsking; ++i) {
+        clients.push_back(server->LoggedIn("staff1"));
+    }
+    std::vector<std::string> answers(kAsking);
+    std::vector<int> statuses(kAsking);
+    std::vector<std::thread> asking;
+    for (int i = 0; i < kAsking; ++i) {
+        asking.emplace_back([&, i] {
+            auto reply = clients[i].Get("/api/v1/orders/stats?group_by=grid");
+            statuses[i] = reply.status;
+            answers[i] = reply.body;
+        });
+    }
+    for (auto& t : asking) {
+        t.join();
+    }
+    for (int i = 0; i < kAsking; ++i) {
+        EXPECT_EQ(statuses[i], 200) << answers[i];
+        EXPECT_EQ(answers[i], answers[0]);
+    }
+    EXPECT_EQ(ItemOf(json::parse(answers[0]), grid_a).at("collected").as_int64(), 1);
+    EXPECT_EQ(ItemOf(json::parse(answers[0]), grid_b).at("collected").as_int64(), 1);
+    // PostgreSQL keeps no answers (other server processes may write): each request computes its own.
+    EXPECT_EQ(computed() - before, GetParam() == Backend::kSqlite ? 1 : kAsking);
 }
 
 TEST_P(Stats, AScorecardPerGridWorker) {

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <set>
 #include <utility>
@@ -11,6 +12,13 @@
 namespace linli::analytics {
 
 namespace {
+
+/// Counts one answer on `counter` when the service was given a metrics registry.
+void Count(metrics::Counter* counter) {
+    if (counter != nullptr) {
+        counter->Inc();
+    }
+}
 
 using storage::Conn;
 using Nodes = RowSelection::Nodes;
@@ -144,7 +152,17 @@ StatsService::StatsService(storage::Database& db, const Clock& clock, orders::Ca
       accounts_(accounts),
       options_(options),
       // Several instances may share one PostgreSQL: this process would not see the others' steps.
-      cache_enabled_(options.cache_answers && db.dialect() == storage::Dialect::kSqlite) {}
+      cache_enabled_(options.cache_answers && db.dialect() == storage::Dialect::kSqlite) {
+    if (options.metrics != nullptr) {
+        constexpr const char* kName = "linli_stats_answers_total";
+        constexpr const char* kHelp =
+            "Order statistics answers: computed from the database, reused from the cache, or shared with a "
+            "request computing the same question at the same time.";
+        answers_computed_ = &options.metrics->GetCounter(kName, kHelp, {{"source", "computed"}});
+        answers_cached_ = &options.metrics->GetCounter(kName, kHelp, {{"source", "cached"}});
+        answers_shared_ = &options.metrics->GetCounter(kName, kHelp, {{"source", "shared"}});
+    }
+}
 
 StatsService::~StatsService() {
     Stop();
@@ -350,6 +368,13 @@ struct StatsService::Computed {
     Figures total;
 };
 
+/// One computation under way: those who ask the same question meanwhile wait for its answer.
+struct StatsService::Flight {
+    uint64_t generation = 0;  // joined only while no order step has committed since it started
+    std::promise<Result<std::shared_ptr<const Computed>>> promise;
+    std::shared_future<Result<std::shared_ptr<const Computed>>> answer = promise.get_future().share();
+};
+
 std::string StatsService::CacheKey(GroupBy g, int64_t from, int64_t to, const Scope& scope) {
     // Everything the figures depend on: the figures of one scope are the same whoever asks.
     std::string key = fmt::format("{}|{}|{}|{}|", GroupByName(g), from, to, static_cast<int>(scope.nodes));
@@ -401,8 +426,66 @@ void StatsService::Store(const std::string& key, std::shared_ptr<const Computed>
     cache_[key] = std::move(computed);
 }
 
+Result<std::shared_ptr<const StatsService::Computed>> StatsService::ComputeOnce(const std::string& key, GroupBy g,
+                                                                                int64_t from, int64_t to,
+                                                                                const Scope& scope, int64_t now) {
+    if (!cache_enabled_) {
+        Count(answers_computed_);
+        return Compute(g, from, to, scope, now);
+    }
+    std::shared_ptr<Flight> flight;
+    bool mine = false;
+    {
+        std::lock_guard lock(cache_mu_);
+        const uint64_t generation = generation_.load(std::memory_order_acquire);
+        auto it = in_flight_.find(key);
+        if (it != in_flight_.end() && it->second->generation == generation) {
+            flight = it->second;
+        } else {
+            // None, or one begun before a step this caller may have seen commit: a fresh computation.
+            flight = std::make_shared<Flight>();
+            flight->generation = generation;
+            in_flight_[key] = flight;
+            mine = true;
+        }
+    }
+    if (!mine) {
+        auto shared = flight->answer.get();  // rethrows what the computing request threw
+        // Overdue counts are against the clock: the answer holds only from when it was computed on.
+        if (shared && now >= (*shared)->computed_at && (!(*shared)->next_due || now <= *(*shared)->next_due)) {
+            Count(answers_shared_);
+            return shared;
+        }
+        Count(answers_computed_);
+        return Compute(g, from, to, scope, now);
+    }
+
+    auto finish = [&] {
+        std::lock_guard lock(cache_mu_);
+        auto it = in_flight_.find(key);
+        if (it != in_flight_.end() && it->second == flight) {
+            in_flight_.erase(it);
+        }
+    };
+    Result<std::shared_ptr<const Computed>> computed = Internal("statistics not computed");
+    try {
+        Count(answers_computed_);
+        computed = Compute(g, from, to, scope, now);
+    } catch (...) {
+        finish();
+        flight->promise.set_exception(std::current_exception());  // the waiters fail as this request does
+        throw;
+    }
+    if (computed) {
+        Store(key, *computed);
+    }
+    finish();
+    flight->promise.set_value(computed);
+    return computed;
+}
+
 Result<std::shared_ptr<const StatsService::Computed>> StatsService::Compute(GroupBy g, int64_t from, int64_t to,
-                                                                           const Scope& scope, int64_t now) {
+                                                                            const Scope& scope, int64_t now) {
     auto computed = std::make_shared<Computed>();
     // Sampled before the read snapshot opens: a step that commits after this makes the answer stale
     // and bumps the generation after its commit (OnEvent), so the answer is never kept past it.
@@ -630,9 +713,10 @@ Result<StatsReport> StatsService::Stats(const Actor& actor, const StatsQuery& qu
     const std::string key = CacheKey(query.group_by, from, to, scope);
     const int64_t now = clock_.Now();
     std::shared_ptr<const Computed> computed = Lookup(key, now);
-    if (!computed) {
-        LINLI_ASSIGN_OR_RETURN(computed, Compute(query.group_by, from, to, scope, now));
-        Store(key, computed);
+    if (computed) {
+        Count(answers_cached_);
+    } else {
+        LINLI_ASSIGN_OR_RETURN(computed, ComputeOnce(key, query.group_by, from, to, scope, now));
     }
     report.rows = computed->rows;
     report.total = computed->total;

@@ -34,6 +34,7 @@
 #include "core/actor.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/metrics.hpp"
 #include "modules/accounts/service.hpp"
 #include "modules/analytics/model.hpp"
 #include "modules/analytics/repository.hpp"
@@ -51,6 +52,8 @@ struct StatsOptions {
     std::chrono::milliseconds apply_interval{500};
     /// Keep answers until an order step commits or an open order falls due (SQLite only: see Stats).
     bool cache_answers = true;
+    /// Optional: linli_stats_answers_total{source} (computed, cached, shared) is counted here.
+    metrics::Registry* metrics = nullptr;
 };
 
 class StatsService : public orders::OrderListener {
@@ -86,6 +89,8 @@ public:
     /// generation after the commit) or an open order in the selection falls due (overdue is counted
     /// against the clock), and for kMaxCacheAge at most. The scope is resolved on every request and is
     /// part of the key; names of categories, nodes and handlers are read afresh for every answer.
+    /// When many ask the same question while it is not kept (a dashboard wall after a commit), one of
+    /// them computes it and the others wait for that answer instead of each computing their own.
     Result<StatsReport> Stats(const Actor& actor, const StatsQuery& query);
     /// One scorecard per active grid worker of the grids in scope (or under node_id); group_by ignored.
     Result<ScorecardReport> Scorecards(const Actor& actor, const StatsQuery& query);
@@ -98,9 +103,14 @@ public:
 private:
     struct Scope;
     struct Computed;
+    struct Flight;
     static std::string CacheKey(GroupBy g, int64_t from, int64_t to, const Scope& scope);
     std::shared_ptr<const Computed> Lookup(const std::string& key, int64_t now);
     void Store(const std::string& key, std::shared_ptr<const Computed> computed);
+    /// Compute, once per key at a time: a caller asking what another is computing since the last
+    /// commit waits for that answer (single flight), then it is kept as Store keeps it.
+    Result<std::shared_ptr<const Computed>> ComputeOnce(const std::string& key, GroupBy g, int64_t from, int64_t to,
+                                                        const Scope& scope, int64_t now);
     /// The figures (unlabelled rows and total) of a Stats question, from one read snapshot.
     Result<std::shared_ptr<const Computed>> Compute(GroupBy g, int64_t from, int64_t to, const Scope& scope,
                                                     int64_t now);
@@ -124,6 +134,10 @@ private:
     std::atomic<uint64_t> generation_{0};  // bumped after every committed step that rewrote a fact
     std::mutex cache_mu_;
     std::unordered_map<std::string, std::shared_ptr<const Computed>> cache_;  // guarded by cache_mu_
+    std::unordered_map<std::string, std::shared_ptr<Flight>> in_flight_;      // guarded by cache_mu_
+    metrics::Counter* answers_computed_ = nullptr;  // linli_stats_answers_total, when options name a registry
+    metrics::Counter* answers_cached_ = nullptr;
+    metrics::Counter* answers_shared_ = nullptr;
 
     std::mutex mu_;
     std::condition_variable cv_;

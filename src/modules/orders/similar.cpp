@@ -121,6 +121,20 @@ double Dice(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
     return 2.0 * static_cast<double>(common) / static_cast<double>(a.size() + b.size());
 }
 
+TextSignature SignatureOf(std::string_view title, std::string_view description) {
+    std::u32string normalized = NormalizeForSimilarity(title);
+    TextSignature out;
+    out.title = Bigrams(normalized);
+    // Normalising works character by character: the whole text's form is the two forms joined.
+    normalized += NormalizeForSimilarity(description);
+    out.whole = Bigrams(normalized);
+    return out;
+}
+
+double Similarity(const std::vector<uint64_t>& typed, const TextSignature& order) {
+    return std::max(Dice(typed, order.title), Dice(typed, order.whole));
+}
+
 double TextSimilarity(std::string_view a, std::string_view b) {
     return Dice(Bigrams(NormalizeForSimilarity(a)), Bigrams(NormalizeForSimilarity(b)));
 }

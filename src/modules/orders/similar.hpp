@@ -23,6 +23,16 @@ std::vector<uint64_t> Bigrams(const std::u32string& normalized);
 /// Dice coefficient 2|A∩B| / (|A|+|B|) of two sorted sets; 0 when both are empty.
 double Dice(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b);
 
+/// What an order's text is compared by: the bigrams of its title alone and of its title with its
+/// description (a short title typed so far against a long description would score low on the whole).
+struct TextSignature {
+    std::vector<uint64_t> title;
+    std::vector<uint64_t> whole;
+};
+TextSignature SignatureOf(std::string_view title, std::string_view description);
+/// How alike a typed text (its bigrams) is to an order: the better of its title and its whole text.
+double Similarity(const std::vector<uint64_t>& typed, const TextSignature& order);
+
 /// Dice over the bigrams of both texts after normalisation: 1 for the same words whatever the
 /// punctuation or width, 0 for nothing in common.
 double TextSimilarity(std::string_view a, std::string_view b);
