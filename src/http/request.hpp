@@ -41,6 +41,8 @@ struct Request {
     Result<int64_t> PathId(std::string_view name) const;
     /// REQUIRES: the route's access rule demanded authentication.
     const Actor& caller() const { return *actor; }
+    /// Where the call came from, for the audit log.
+    RequestInfo info() const { return RequestInfo{request_id, remote_addr}; }
 };
 
 /// A request from its parts as they came off the wire: the target split into a percent-decoded path

@@ -21,10 +21,6 @@ using http::Response;
 
 const AccessRule kAdminOnly = AccessRule::Roles({Role::kAdmin});
 
-RequestInfo InfoOf(const Request& req) {
-    return {req.request_id, req.remote_addr};
-}
-
 bool IsUnsafe(Method m) {
     return m == Method::kPost || m == Method::kPut || m == Method::kPatch || m == Method::kDelete;
 }
@@ -116,7 +112,7 @@ Result<Response> HandleLogin(AccountsService& service, Request& req) {
     auto bearer = body.Bool("bearer", false);
     LINLI_TRY(body.Finish());
     const bool want_bearer = bearer.value_or(false);
-    LINLI_ASSIGN_OR_RETURN(auto login, service.Login(*username, *password, want_bearer, InfoOf(req)));
+    LINLI_ASSIGN_OR_RETURN(auto login, service.Login(*username, *password, want_bearer, req.info()));
 
     boost::json::object out;
     if (want_bearer) {
@@ -136,7 +132,7 @@ Result<Response> HandleLogin(AccountsService& service, Request& req) {
 }
 
 Result<Response> HandleLogout(AccountsService& service, Request& req) {
-    LINLI_TRY(service.Logout(req.caller(), InfoOf(req)));
+    LINLI_TRY(service.Logout(req.caller(), req.info()));
     Response res = http::NoContent();
     res.AddHeader("Set-Cookie", SessionCookie("", 0));
     return res;
@@ -165,7 +161,7 @@ Result<Response> HandleCreateToken(AccountsService& service, Request& req) {
     auto name = body.String("name", true, kNameRule);
     auto days = body.Int("expires_in_days", false);
     LINLI_TRY(body.Finish());
-    LINLI_ASSIGN_OR_RETURN(auto created, service.CreateApiToken(req.caller(), *name, days, InfoOf(req)));
+    LINLI_ASSIGN_OR_RETURN(auto created, service.CreateApiToken(req.caller(), *name, days, req.info()));
     boost::json::object out = ApiTokenToJson(created.info);
     out["token"] = created.token;  // shown this once; only its hash is kept
     Response res = http::JsonResponse(201, out);
@@ -175,7 +171,7 @@ Result<Response> HandleCreateToken(AccountsService& service, Request& req) {
 
 Result<Response> HandleRevokeToken(AccountsService& service, Request& req) {
     LINLI_ASSIGN_OR_RETURN(int64_t id, req.PathId("id"));
-    LINLI_TRY(service.RevokeApiToken(req.caller(), id, InfoOf(req)));
+    LINLI_TRY(service.RevokeApiToken(req.caller(), id, req.info()));
     return http::NoContent();
 }
 
@@ -215,7 +211,7 @@ Result<Response> HandleCreateUser(AccountsService& service, Request& req) {
     user.password = *password;
     LINLI_ASSIGN_OR_RETURN(user.role, RoleFrom(*role));
     user.scope_node_ids = scope.value_or(std::vector<int64_t>{});
-    LINLI_ASSIGN_OR_RETURN(auto created, service.CreateUser(req.caller(), user, InfoOf(req)));
+    LINLI_ASSIGN_OR_RETURN(auto created, service.CreateUser(req.caller(), user, req.info()));
     return http::JsonResponse(201, UserToJson(created));
 }
 
@@ -241,13 +237,13 @@ Result<Response> HandleUpdateUser(AccountsService& service, Request& req) {
     if (status) {
         LINLI_ASSIGN_OR_RETURN(patch.status, StatusFrom(*status));
     }
-    LINLI_ASSIGN_OR_RETURN(auto user, service.UpdateUser(req.caller(), id, patch, InfoOf(req)));
+    LINLI_ASSIGN_OR_RETURN(auto user, service.UpdateUser(req.caller(), id, patch, req.info()));
     return http::JsonResponse(200, UserToJson(user));
 }
 
 Result<Response> HandleUnlockUser(AccountsService& service, Request& req) {
     LINLI_ASSIGN_OR_RETURN(int64_t id, req.PathId("id"));
-    LINLI_ASSIGN_OR_RETURN(auto user, service.Unlock(req.caller(), id, InfoOf(req)));
+    LINLI_ASSIGN_OR_RETURN(auto user, service.Unlock(req.caller(), id, req.info()));
     return http::JsonResponse(200, UserToJson(user));
 }
 

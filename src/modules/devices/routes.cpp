@@ -17,10 +17,6 @@ using http::Response;
 
 constexpr const char* kDevices = "/api/v1/devices";
 
-RequestInfo InfoOf(const Request& req) {
-    return RequestInfo{req.request_id, req.remote_addr};
-}
-
 template <class T>
 json::value Opt(const std::optional<T>& v) {
     return v ? json::value(*v) : json::value(nullptr);
@@ -79,7 +75,7 @@ void RegisterRoutes(http::Router& router, DeviceService& service) {
                 return InvalidArgument("kind", "kind must be one of: " + orders::NameList(kDeviceKinds));
             }
             in.kind = *parsed;
-            LINLI_ASSIGN_OR_RETURN(auto registered, service.Register(req.caller(), in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto registered, service.Register(req.caller(), in, req.info()));
             json::object body = DeviceToJson(registered.device);
             body["secret"] = registered.secret;  // the only time it is shown
             auto response = http::JsonResponse(201, body);
@@ -117,7 +113,7 @@ void RegisterRoutes(http::Router& router, DeviceService& service) {
         [&service](Request& req) -> Result<Response> {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());
-            LINLI_TRY(service.Remove(req.caller(), id, InfoOf(req)));
+            LINLI_TRY(service.Remove(req.caller(), id, req.info()));
             return http::NoContent();
         },
         "Remove a device; its alarms are refused from then on");
@@ -136,7 +132,7 @@ void RegisterRoutes(http::Router& router, DeviceService& service) {
             // The signature is checked over the raw bytes before anything parses them.
             LINLI_ASSIGN_OR_RETURN(auto device, service.Authenticate(*id, timestamp, signature, req.body));
             LINLI_ASSIGN_OR_RETURN(auto report, ReadAlarm(req));
-            LINLI_ASSIGN_OR_RETURN(auto outcome, service.Raise(device, signature, report, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto outcome, service.Raise(device, signature, report, req.info()));
             return http::JsonResponse(outcome.deduplicated ? 200 : 201,
                                       json::object{{"order_id", outcome.order_id},
                                                    {"tracking_code", outcome.tracking_code},

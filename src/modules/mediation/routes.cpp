@@ -23,28 +23,6 @@ using http::Response;
 
 constexpr size_t kMaxCursorChars = 1024;
 
-RequestInfo InfoOf(const Request& req) {
-    return RequestInfo{req.request_id, req.remote_addr};
-}
-
-template <class E, size_t N>
-std::vector<std::string_view> Names(const NameTable<E, N>& table) {
-    std::vector<std::string_view> out;
-    for (const auto& [v, name] : table) {
-        out.push_back(name);
-    }
-    return out;
-}
-
-template <class E, size_t N>
-Result<E> ParseName(const NameTable<E, N>& table, const std::optional<std::string>& raw, const std::string& field) {
-    auto parsed = Lookup(table, raw.value_or(""));
-    if (!parsed) {
-        return InvalidArgument(field, field + " must be one of: " + NameList(table));
-    }
-    return *parsed;
-}
-
 /// A body whose array fields are taken out (the strict reader has no arrays of objects or strings)
 /// before the reader reads the rest; any other field is still refused by Finish().
 struct Body {
@@ -226,7 +204,7 @@ void RegisterRoutes(http::Router& router, MediationService& service, const Clock
                 LINLI_ASSIGN_OR_RETURN(codes, Strings(list->second, "specialisms"));
             }
             LINLI_ASSIGN_OR_RETURN(in.specialisms, ParseSpecialisms(codes, "specialisms"));
-            LINLI_ASSIGN_OR_RETURN(auto m, service.CreateMediator(req.caller(), in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto m, service.CreateMediator(req.caller(), in, req.info()));
             auto response = http::JsonResponse(201, MediatorToJson(m));
             response.AddHeader("Location", mediators + "/" + std::to_string(m.id));
             return response;
@@ -255,7 +233,7 @@ void RegisterRoutes(http::Router& router, MediationService& service, const Clock
                 LINLI_ASSIGN_OR_RETURN(auto codes, Strings(list->second, "specialisms"));
                 LINLI_ASSIGN_OR_RETURN(p.specialisms, ParseSpecialisms(codes, "specialisms"));
             }
-            LINLI_ASSIGN_OR_RETURN(auto m, service.UpdateMediator(req.caller(), id, p, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto m, service.UpdateMediator(req.caller(), id, p, req.info()));
             return http::JsonResponse(200, MediatorToJson(m));
         },
         "Change a mediator's specialisms, title or active flag");
@@ -313,7 +291,7 @@ void RegisterRoutes(http::Router& router, MediationService& service, const Clock
                     entries.push_back(std::move(e));
                 }
             }
-            LINLI_ASSIGN_OR_RETURN(auto list, service.AddDuty(req.caller(), *community, entries, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto list, service.AddDuty(req.caller(), *community, entries, req.info()));
             json::array items;
             for (const auto& e : list) {
                 items.push_back(DutyEntryToJson(e));
@@ -326,7 +304,7 @@ void RegisterRoutes(http::Router& router, MediationService& service, const Clock
         [&service](Request& req) -> Result<Response> {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());
-            LINLI_TRY(service.RemoveDuty(req.caller(), id, InfoOf(req)));
+            LINLI_TRY(service.RemoveDuty(req.caller(), id, req.info()));
             return http::NoContent();
         },
         "Take an entry off the duty roster");
@@ -338,7 +316,7 @@ void RegisterRoutes(http::Router& router, MediationService& service, const Clock
         [&service, &clock, base](Request& req) -> Result<Response> {
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto input, ReadNewDispute(req));
-            LINLI_ASSIGN_OR_RETURN(auto detail, service.Create(req.caller(), input, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto detail, service.Create(req.caller(), input, req.info()));
             auto response = DetailResponse(201, detail, clock);
             response.AddHeader("Location", base + "/" + std::to_string(detail.dispute.order_id));
             return response;
@@ -413,7 +391,7 @@ void RegisterRoutes(http::Router& router, MediationService& service, const Clock
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto r, http::JsonObjectReader::FromRequest(req));
             LINLI_ASSIGN_OR_RETURN(auto party, ReadParty(r, ""));
-            LINLI_ASSIGN_OR_RETURN(auto detail, service.AddParty(req.caller(), id, party, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto detail, service.AddParty(req.caller(), id, party, req.info()));
             return DetailResponse(200, detail, clock);
         },
         "Add a party to a dispute");
@@ -427,7 +405,7 @@ void RegisterRoutes(http::Router& router, MediationService& service, const Clock
             auto lead = r.Bool("lead", false);
             LINLI_TRY(r.Finish());
             LINLI_ASSIGN_OR_RETURN(auto detail,
-                                   service.AssignMediator(req.caller(), id, *mediator, lead.value_or(false), InfoOf(req)));
+                                   service.AssignMediator(req.caller(), id, *mediator, lead.value_or(false), req.info()));
             return DetailResponse(200, detail, clock);
         },
         "Put a mediator on a dispute (a warning when they are not on duty today)");
@@ -447,7 +425,7 @@ void RegisterRoutes(http::Router& router, MediationService& service, const Clock
             s.other_attendees = r.String("other_attendees", false, {0, kMaxAttendeesChars}).value_or("");
             s.notes = r.String("notes", false, {0, kMaxSessionNotesChars, true}).value_or("");
             LINLI_TRY(r.Finish());
-            LINLI_ASSIGN_OR_RETURN(auto detail, service.AddSession(req.caller(), id, s, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto detail, service.AddSession(req.caller(), id, s, req.info()));
             return DetailResponse(200, detail, clock);
         },
         "Record a mediation session: date, place, attendees, notes");
@@ -459,7 +437,7 @@ void RegisterRoutes(http::Router& router, MediationService& service, const Clock
             LINLI_ASSIGN_OR_RETURN(auto r, http::JsonObjectReader::FromRequest(req));
             auto text = r.String("text", true, {1, kMaxAgreementChars, true});
             LINLI_TRY(r.Finish());
-            LINLI_ASSIGN_OR_RETURN(auto detail, service.SetAgreement(req.caller(), id, *text, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto detail, service.SetAgreement(req.caller(), id, *text, req.info()));
             return DetailResponse(200, detail, clock);
         },
         "Set the agreement text (调解协议); every party's decision goes back to pending");
@@ -475,7 +453,7 @@ void RegisterRoutes(http::Router& router, MediationService& service, const Clock
             in.note = r.String("note", false, {0, kMaxDecisionNoteChars}).value_or("");
             LINLI_TRY(r.Finish());
             LINLI_ASSIGN_OR_RETURN(in.decision, ParseName(kDecisions, decision, "decision"));
-            LINLI_ASSIGN_OR_RETURN(auto detail, service.Decide(req.caller(), id, in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto detail, service.Decide(req.caller(), id, in, req.info()));
             return DetailResponse(200, detail, clock);
         },
         "Record a party's acceptance or refusal of the agreement");
@@ -495,7 +473,7 @@ void RegisterRoutes(http::Router& router, MediationService& service, const Clock
             if (referral) {
                 LINLI_ASSIGN_OR_RETURN(in.referral, ParseName(kReferrals, referral, "referral"));
             }
-            LINLI_ASSIGN_OR_RETURN(auto detail, service.RecordOutcome(req.caller(), id, in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto detail, service.RecordOutcome(req.caller(), id, in, req.info()));
             return DetailResponse(200, detail, clock);
         },
         "Record the outcome: agreed, partly agreed, or failed and referred (to court, police, arbitration)");

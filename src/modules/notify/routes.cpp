@@ -18,10 +18,6 @@ using http::Method;
 using http::Request;
 using http::Response;
 
-RequestInfo InfoOf(const Request& req) {
-    return RequestInfo{req.request_id, req.remote_addr};
-}
-
 json::value OptInt(const std::optional<int64_t>& v) {
     return v ? json::value(*v) : json::value(nullptr);
 }
@@ -196,7 +192,7 @@ void RegisterRoutes(http::Router& router, NotifyService& service) {
                 return InvalidArgument("topics", "is required, e.g. [\"order.*\"] or [\"*\"]");
             }
             in.topics = *body.topics;
-            LINLI_ASSIGN_OR_RETURN(auto created, service.CreateWebhook(req.caller(), in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto created, service.CreateWebhook(req.caller(), in, req.info()));
             return http::JsonResponse(201, ToJson(created));
         },
         "Create a webhook subscription; its secret is answered this once (admin)");
@@ -214,7 +210,7 @@ void RegisterRoutes(http::Router& router, NotifyService& service) {
             patch.rotate_secret = body.reader.Bool("rotate_secret", false).value_or(false);
             LINLI_TRY(body.reader.Finish());
             patch.topics = body.topics;
-            LINLI_ASSIGN_OR_RETURN(auto updated, service.UpdateWebhook(req.caller(), id, patch, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto updated, service.UpdateWebhook(req.caller(), id, patch, req.info()));
             return http::JsonResponse(200, ToJson(updated));
         },
         "Change, pause or re-key a webhook subscription (admin)");
@@ -224,7 +220,7 @@ void RegisterRoutes(http::Router& router, NotifyService& service) {
         [&service](Request& req) -> Result<Response> {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());
-            LINLI_TRY(service.DeleteWebhook(req.caller(), id, InfoOf(req)));
+            LINLI_TRY(service.DeleteWebhook(req.caller(), id, req.info()));
             return http::NoContent();
         },
         "Delete a webhook subscription; pending deliveries are cancelled (admin)");
@@ -254,7 +250,7 @@ void RegisterRoutes(http::Router& router, NotifyService& service) {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_ASSIGN_OR_RETURN(auto delivery_id, req.PathId("delivery_id"));
             LINLI_TRY(http::QueryReader(req).Finish());
-            LINLI_ASSIGN_OR_RETURN(auto d, service.Redeliver(req.caller(), id, delivery_id, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto d, service.Redeliver(req.caller(), id, delivery_id, req.info()));
             return http::JsonResponse(200, ToJson(d));
         },
         "Send a failed or cancelled delivery again with the same delivery id (admin)");

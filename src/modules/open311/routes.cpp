@@ -28,10 +28,6 @@ using http::Response;
 constexpr std::string_view kBase = "/open311/v2";
 constexpr size_t kMaxParamChars = 4000;
 
-RequestInfo InfoOf(const Request& req) {
-    return RequestInfo{req.request_id, req.remote_addr};
-}
-
 std::string ContentType(Format format) {
     return format == Format::kXml ? "text/xml; charset=utf-8" : "application/json; charset=utf-8";
 }
@@ -342,7 +338,7 @@ Response PostRequest(Request& req, Open311Service& service, Format format) {
     if (!in) {
         return ErrorAnswer(in.error(), format);
     }
-    auto posted = service.CreateRequest(*in, LocaleOf(req), InfoOf(req));
+    auto posted = service.CreateRequest(*in, LocaleOf(req), req.info());
     return posted ? Answer(200, PostedBody(*posted), format) : ErrorAnswer(posted.error(), format);
 }
 
@@ -454,7 +450,7 @@ void RegisterRoutes(http::Router& router, Open311Service& service) {
             in.name = r.String("name", true, {1, kMaxKeyNameChars}).value_or("");
             in.community_id = r.Int("community_id", false, 1);
             LINLI_TRY(r.Finish());
-            LINLI_ASSIGN_OR_RETURN(auto created, service.CreateKey(req.caller(), in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto created, service.CreateKey(req.caller(), in, req.info()));
             auto resp = http::JsonResponse(201, CreatedApiKeyToJson(created));
             resp.AddHeader("Location", "/api/v1/open311/keys/" + std::to_string(created.info.id));
             return resp;
@@ -477,7 +473,7 @@ void RegisterRoutes(http::Router& router, Open311Service& service) {
         Method::kDelete, "/api/v1/open311/keys/{id}", AccessRule::Roles({Role::kAdmin}),
         [&service](Request& req) -> Result<Response> {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
-            LINLI_TRY(service.RevokeKey(req.caller(), id, InfoOf(req)));
+            LINLI_TRY(service.RevokeKey(req.caller(), id, req.info()));
             return http::NoContent();
         },
         "Revoke an Open311 API key");

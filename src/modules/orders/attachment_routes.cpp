@@ -21,10 +21,6 @@ using http::Response;
 constexpr size_t kFormOverheadBytes = 64 * 1024;
 constexpr size_t kMaxFileNameBytes = 255;
 
-RequestInfo InfoOf(const Request& req) {
-    return RequestInfo{req.request_id, req.remote_addr};
-}
-
 std::string DownloadUrl(int64_t id) {
     return "/api/v1/attachments/" + std::to_string(id);
 }
@@ -107,7 +103,7 @@ void RegisterAttachmentRoutes(http::Router& router, AttachmentService& service) 
                 LINLI_TRY(q.Finish());
                 upload.bytes = req.body;
             }
-            LINLI_ASSIGN_OR_RETURN(auto a, service.Add(req.caller(), order_id, upload, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto a, service.Add(req.caller(), order_id, upload, req.info()));
             auto response = http::JsonResponse(201, AttachmentToJson(a));
             response.AddHeader("Location", DownloadUrl(a.id));
             return response;
@@ -169,7 +165,7 @@ void RegisterAttachmentRoutes(http::Router& router, AttachmentService& service) 
             if (form.extra[0].empty()) {
                 return InvalidArgument("phone", "phone (the one the report was made with) is required");
             }
-            auto added = service.AddPublic(code, form.extra[0], form.upload, InfoOf(req));
+            auto added = service.AddPublic(code, form.extra[0], form.upload, req.info());
             if (!added && added.error().code == ErrorCode::kTooManyRequests) {
                 auto response = http::ErrorResponse(added.error());
                 response.AddHeader("Retry-After", "60");

@@ -12,47 +12,17 @@
 #include <utility>
 #include <vector>
 
+#include "core/name_table.hpp"
 #include "core/paging.hpp"
 #include "core/working_calendar.hpp"
 
 namespace linli::orders {
 
-/// A small name ↔ enum table: every enum below is stored and sent as its snake_case name.
-template <class E, size_t N>
-using NameTable = std::array<std::pair<E, std::string_view>, N>;
-
-template <class E, size_t N>
-constexpr std::string_view NameOf(const NameTable<E, N>& table, E value) {
-    for (const auto& [v, name] : table) {
-        if (v == value) {
-            return name;
-        }
-    }
-    return {};
-}
-
-template <class E, size_t N>
-constexpr std::optional<E> Lookup(const NameTable<E, N>& table, std::string_view name) {
-    for (const auto& [v, n] : table) {
-        if (n == name) {
-            return v;
-        }
-    }
-    return std::nullopt;
-}
-
-/// "a, b, c" of a table's names, for error messages.
-template <class E, size_t N>
-std::string NameList(const NameTable<E, N>& table) {
-    std::string out;
-    for (const auto& [v, name] : table) {
-        if (!out.empty()) {
-            out += ", ";
-        }
-        out += name;
-    }
-    return out;
-}
+// The enums below are stored and sent by name (core/name_table.hpp).
+using linli::Lookup;
+using linli::NameList;
+using linli::NameOf;
+using linli::NameTable;
 
 /// What the matter is. Hazards and disputes get their own loops in a later issue; here they are
 /// orders like the others.

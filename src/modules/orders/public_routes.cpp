@@ -16,10 +16,6 @@ using http::Method;
 using http::Request;
 using http::Response;
 
-RequestInfo InfoOf(const Request& req) {
-    return RequestInfo{req.request_id, req.remote_addr};
-}
-
 Response Throttled(const Throttle& t) {
     auto response = http::ErrorResponse(Error{ErrorCode::kTooManyRequests, t.message, t.field});
     response.AddHeader("Retry-After", std::to_string(t.retry_after_seconds));
@@ -141,7 +137,7 @@ void RegisterPublicRoutes(http::Router& router, PublicService& service) {
             if (auto throttle = service.AdmitPhone(report)) {
                 return Throttled(*throttle);
             }
-            LINLI_ASSIGN_OR_RETURN(auto receipt, service.File(report, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto receipt, service.File(report, req.info()));
             return ReceiptResponse(receipt);
         },
         "Report a problem from a building's QR code (no login; rate-limited)");
@@ -160,7 +156,7 @@ void RegisterPublicRoutes(http::Router& router, PublicService& service) {
             if (auto throttle = service.AdmitPhone(report)) {
                 return Throttled(*throttle);
             }
-            LINLI_ASSIGN_OR_RETURN(auto receipt, service.FileAs(req.caller(), report, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto receipt, service.FileAs(req.caller(), report, req.info()));
             return ReceiptResponse(receipt);
         },
         "A signed-in resident reports a problem from a building's QR code (rate-limited as the public report)");
@@ -174,7 +170,7 @@ void RegisterPublicRoutes(http::Router& router, PublicService& service) {
             if (auto throttle = service.AdmitRating(req.remote_addr, code)) {
                 return Throttled(*throttle);
             }
-            LINLI_ASSIGN_OR_RETURN(auto outcome, service.RateAs(req.caller(), code, in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto outcome, service.RateAs(req.caller(), code, in, req.info()));
             return RatedResponse(outcome);
         },
         "The signed-in resident who reported an order rates the answer 1-5 within 7 days");
@@ -198,7 +194,7 @@ void RegisterPublicRoutes(http::Router& router, PublicService& service) {
             if (auto throttle = service.AdmitRating(req.remote_addr, code)) {
                 return Throttled(*throttle);
             }
-            LINLI_ASSIGN_OR_RETURN(auto outcome, service.Rate(code, in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto outcome, service.Rate(code, in, req.info()));
             return RatedResponse(outcome);
         },
         "The reporter rates the answer 1-5 within 7 days (tracking code + phone; no login; rate-limited)");

@@ -23,34 +23,12 @@ using http::Response;
 
 constexpr size_t kMaxCursorChars = 1024;
 
-RequestInfo InfoOf(const Request& req) {
-    return RequestInfo{req.request_id, req.remote_addr};
-}
-
-template <class E, size_t N>
-std::vector<std::string_view> Names(const NameTable<E, N>& table) {
-    std::vector<std::string_view> out;
-    for (const auto& [v, name] : table) {
-        out.push_back(name);
-    }
-    return out;
-}
-
 /// A JSON body, or {} when the body is empty (steps whose fields are all optional).
 Result<http::JsonObjectReader> BodyOrEmpty(const Request& req) {
     if (req.body.empty()) {
         return http::JsonObjectReader::FromText("{}");
     }
     return http::JsonObjectReader::FromRequest(req);
-}
-
-template <class E, size_t N>
-Result<E> ParseName(const NameTable<E, N>& table, const std::optional<std::string>& raw, const char* field) {
-    auto parsed = Lookup(table, raw.value_or(""));
-    if (!parsed) {
-        return InvalidArgument(field, std::string(field) + " must be one of: " + NameList(table));
-    }
-    return *parsed;
 }
 
 Result<NewOrder> ReadNewOrder(const Request& req) {
@@ -175,7 +153,7 @@ void RegisterRoutes(http::Router& router, OrderService& orders, CatalogService& 
         [&orders, &clock, base, similar](Request& req) -> Result<Response> {
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto input, ReadNewOrder(req));
-            LINLI_ASSIGN_OR_RETURN(auto detail, orders.Create(req.caller(), input, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto detail, orders.Create(req.caller(), input, req.info()));
             json::value body = OrderDetailToJson(detail, clock.Now());
             if (similar) {
                 // Offered so the recorder can merge at once (issue 4 §7). The order is committed either
@@ -231,7 +209,7 @@ void RegisterRoutes(http::Router& router, OrderService& orders, CatalogService& 
                 LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
                 LINLI_TRY(http::QueryReader(req).Finish());
                 LINLI_ASSIGN_OR_RETURN(auto input, ReadAction(req, a));
-                LINLI_ASSIGN_OR_RETURN(auto detail, orders.Act(req.caller(), id, a, input, InfoOf(req)));
+                LINLI_ASSIGN_OR_RETURN(auto detail, orders.Act(req.caller(), id, a, input, req.info()));
                 return http::JsonResponse(200, OrderDetailToJson(detail, clock.Now()));
             },
             "Work order step: " + std::string(name));
@@ -281,7 +259,7 @@ void RegisterRoutes(http::Router& router, OrderService& orders, CatalogService& 
             if (handler) {
                 LINLI_ASSIGN_OR_RETURN(in.default_handler, ParseName(kDefaultHandlers, handler, "default_handler"));
             }
-            LINLI_ASSIGN_OR_RETURN(auto c, catalog.CreateCategory(req.caller(), in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto c, catalog.CreateCategory(req.caller(), in, req.info()));
             auto response = http::JsonResponse(201, CategoryToJson(c));
             response.AddHeader("Location", categories + "/" + std::to_string(c.id));
             return response;
@@ -319,7 +297,7 @@ void RegisterRoutes(http::Router& router, OrderService& orders, CatalogService& 
             if (handler) {
                 LINLI_ASSIGN_OR_RETURN(p.default_handler, ParseName(kDefaultHandlers, handler, "default_handler"));
             }
-            LINLI_ASSIGN_OR_RETURN(auto c, catalog.UpdateCategory(req.caller(), id, p, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto c, catalog.UpdateCategory(req.caller(), id, p, req.info()));
             return http::JsonResponse(200, CategoryToJson(c));
         },
         "Change an order category (deadlines, default handler, names, active)");
@@ -362,7 +340,7 @@ void RegisterRoutes(http::Router& router, OrderService& orders, CatalogService& 
             in.contact = r.String("contact", false, {0, 100}).value_or("");
             LINLI_TRY(r.Finish());
             LINLI_ASSIGN_OR_RETURN(in.kind, ParseName(kUnitKinds, kind, "kind"));
-            LINLI_ASSIGN_OR_RETURN(auto u, catalog.CreateUnit(req.caller(), in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto u, catalog.CreateUnit(req.caller(), in, req.info()));
             auto response = http::JsonResponse(201, UnitToJson(u));
             response.AddHeader("Location", units + "/" + std::to_string(u.id));
             return response;
@@ -383,7 +361,7 @@ void RegisterRoutes(http::Router& router, OrderService& orders, CatalogService& 
             if (kind) {
                 LINLI_ASSIGN_OR_RETURN(p.kind, ParseName(kUnitKinds, kind, "kind"));
             }
-            LINLI_ASSIGN_OR_RETURN(auto u, catalog.UpdateUnit(req.caller(), id, p, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto u, catalog.UpdateUnit(req.caller(), id, p, req.info()));
             return http::JsonResponse(200, UnitToJson(u));
         },
         "Change a handling unit");
@@ -392,7 +370,7 @@ void RegisterRoutes(http::Router& router, OrderService& orders, CatalogService& 
         [&catalog](Request& req) -> Result<Response> {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());
-            LINLI_TRY(catalog.DeleteUnit(req.caller(), id, InfoOf(req)));
+            LINLI_TRY(catalog.DeleteUnit(req.caller(), id, req.info()));
             return http::NoContent();
         },
         "Delete a handling unit nothing refers to");
@@ -417,7 +395,7 @@ void RegisterRoutes(http::Router& router, OrderService& orders, CatalogService& 
             LINLI_ASSIGN_OR_RETURN(auto r, http::JsonObjectReader::FromRequest(req));
             auto user_id = r.Int("user_id", true, 1);
             LINLI_TRY(r.Finish());
-            LINLI_ASSIGN_OR_RETURN(auto members, catalog.AddMember(req.caller(), id, *user_id, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto members, catalog.AddMember(req.caller(), id, *user_id, req.info()));
             json::array items;
             for (const auto& m : members) {
                 items.push_back(MemberToJson(m));
@@ -431,7 +409,7 @@ void RegisterRoutes(http::Router& router, OrderService& orders, CatalogService& 
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_ASSIGN_OR_RETURN(auto user_id, req.PathId("user_id"));
             LINLI_TRY(http::QueryReader(req).Finish());
-            LINLI_TRY(catalog.RemoveMember(req.caller(), id, user_id, InfoOf(req)));
+            LINLI_TRY(catalog.RemoveMember(req.caller(), id, user_id, req.info()));
             return http::NoContent();
         },
         "Remove a member account from a handling unit");

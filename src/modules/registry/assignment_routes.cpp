@@ -16,10 +16,6 @@ using http::Method;
 using http::Request;
 using http::Response;
 
-RequestInfo InfoOf(const Request& req) {
-    return RequestInfo{req.request_id, req.remote_addr};
-}
-
 const std::vector<std::string_view> kRoleNames{"grid_worker", "building_head", "link_leader"};
 
 json::value ToJson(const Assignment& a) {
@@ -78,7 +74,7 @@ void RegisterAssignmentRoutes(http::Router& router, AssignmentService& service) 
                 return InvalidArgument("role", "must be one of: grid_worker, building_head, link_leader");
             }
             in.role = *parsed;
-            LINLI_ASSIGN_OR_RETURN(auto list, service.Assign(req.caller(), in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto list, service.Assign(req.caller(), in, req.info()));
             json::array items;
             for (const auto& a : list) {
                 items.push_back(ToJson(a));
@@ -124,7 +120,7 @@ void RegisterAssignmentRoutes(http::Router& router, AssignmentService& service) 
         [&service](Request& req) -> Result<Response> {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());
-            LINLI_ASSIGN_OR_RETURN(auto a, service.End(req.caller(), id, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto a, service.End(req.caller(), id, req.info()));
             return http::JsonResponse(200, ToJson(a));
         },
         "End an assignment (kept as history)");
@@ -161,7 +157,7 @@ void RegisterAssignmentRoutes(http::Router& router, AssignmentService& service) 
             LINLI_ASSIGN_OR_RETURN(auto node_id, NodeIdParam(reader));
             auto format = reader.Enum("format", {"csv", "xlsx"}).value_or("csv");
             LINLI_TRY(reader.Finish());
-            LINLI_ASSIGN_OR_RETURN(auto bytes, service.ExportCoverage(req.caller(), node_id, format, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto bytes, service.ExportCoverage(req.caller(), node_id, format, req.info()));
             Response r;
             r.content_type = format == "xlsx" ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                                               : "text/csv; charset=utf-8";

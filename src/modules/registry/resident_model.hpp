@@ -13,33 +13,16 @@
 #include <utility>
 #include <vector>
 
+#include "core/name_table.hpp"
 #include "core/paging.hpp"
 
 namespace linli::registry {
 
-/// A small name ↔ enum table: every enum below is stored and sent as its snake_case name.
-template <class E, size_t N>
-using NameTable = std::array<std::pair<E, std::string_view>, N>;
-
-template <class E, size_t N>
-constexpr std::string_view NameOf(const NameTable<E, N>& table, E value) {
-    for (const auto& [v, name] : table) {
-        if (v == value) {
-            return name;
-        }
-    }
-    return {};
-}
-
-template <class E, size_t N>
-constexpr std::optional<E> Lookup(const NameTable<E, N>& table, std::string_view name) {
-    for (const auto& [v, n] : table) {
-        if (n == name) {
-            return v;
-        }
-    }
-    return std::nullopt;
-}
+// The enums below are stored and sent by name (core/name_table.hpp).
+using linli::Lookup;
+using linli::NameList;
+using linli::NameOf;
+using linli::NameTable;
 
 /// 三小场所 is "three_small": small shops, workshops and entertainment places.
 enum class BuildingKind { kResidential, kRental, kPublicRental, kCommercial, kMixed, kThreeSmall };

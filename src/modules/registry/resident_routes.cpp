@@ -22,15 +22,6 @@ constexpr size_t kMaxCursorChars = 1024;
 constexpr size_t kMaxTags = 30;
 
 template <class E, size_t N>
-std::vector<std::string_view> Names(const NameTable<E, N>& table) {
-    std::vector<std::string_view> v;
-    for (const auto& [value, name] : table) {
-        v.push_back(name);
-    }
-    return v;
-}
-
-template <class E, size_t N>
 std::optional<E> ReadEnum(http::JsonObjectReader& reader, const NameTable<E, N>& table, std::string_view key,
                           bool required, Error* error) {
     auto text = reader.String(key, required, {1, 40});
@@ -39,16 +30,10 @@ std::optional<E> ReadEnum(http::JsonObjectReader& reader, const NameTable<E, N>&
     }
     auto v = Lookup(table, *text);
     if (!v && error->message.empty()) {
-        std::string list;
-        for (auto n : Names(table)) {
-            list += (list.empty() ? "" : ", ") + std::string(n);
-        }
-        *error = InvalidArgument(std::string(key), "must be one of: " + list);
+        *error = InvalidArgument(std::string(key), "must be one of: " + NameList(table));
     }
     return v;
 }
-
-RequestInfo InfoOf(const Request& req) { return RequestInfo{req.request_id, req.remote_addr}; }
 
 Error BadTags(const std::string& message) { return InvalidArgument("tags", message); }
 
@@ -283,7 +268,7 @@ void RegisterResidentRoutes(http::Router& router, ResidentService& service) {
         [&service, residents](Request& req) -> Result<Response> {
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto input, ReadNewResident(req));
-            LINLI_ASSIGN_OR_RETURN(auto resident, service.CreateResident(req.caller(), input, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto resident, service.CreateResident(req.caller(), input, req.info()));
             auto response = http::JsonResponse(201, ResidentToJson(resident, true));
             response.AddHeader("Location", residents + "/" + std::to_string(resident.id));
             return response;
@@ -324,7 +309,7 @@ void RegisterResidentRoutes(http::Router& router, ResidentService& service) {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto patch, ReadResidentPatch(req));
-            LINLI_ASSIGN_OR_RETURN(auto resident, service.UpdateResident(req.caller(), id, patch, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto resident, service.UpdateResident(req.caller(), id, patch, req.info()));
             return http::JsonResponse(200, ResidentToJson(resident, true));
         },
         "Update a resident's name, phone, hukou, note or tags");
@@ -335,7 +320,7 @@ void RegisterResidentRoutes(http::Router& router, ResidentService& service) {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto move, ReadMove(req));
-            LINLI_ASSIGN_OR_RETURN(auto resident, service.MoveResident(req.caller(), id, move, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto resident, service.MoveResident(req.caller(), id, move, req.info()));
             return http::JsonResponse(200, ResidentToJson(resident, true));
         },
         "Move a resident to another household or out of the city");
@@ -350,7 +335,7 @@ void RegisterResidentRoutes(http::Router& router, ResidentService& service) {
             auto reason = r.String("reason", true, {0, 200});
             LINLI_TRY(r.Finish());
             LINLI_ASSIGN_OR_RETURN(auto value,
-                                   service.Reveal(req.caller(), id, field.value_or(""), reason.value_or(""), InfoOf(req)));
+                                   service.Reveal(req.caller(), id, field.value_or(""), reason.value_or(""), req.info()));
             auto response = http::JsonResponse(200, json::object{{"field", *field}, {"value", value}});
             response.AddHeader("Cache-Control", "no-store");
             return response;
@@ -362,7 +347,7 @@ void RegisterResidentRoutes(http::Router& router, ResidentService& service) {
         [&service, households](Request& req) -> Result<Response> {
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto input, ReadNewHousehold(req));
-            LINLI_ASSIGN_OR_RETURN(auto household, service.CreateHousehold(req.caller(), input, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto household, service.CreateHousehold(req.caller(), input, req.info()));
             auto response = http::JsonResponse(201, HouseholdToJson(household));
             response.AddHeader("Location", households + "/" + std::to_string(household.id));
             return response;
@@ -385,7 +370,7 @@ void RegisterResidentRoutes(http::Router& router, ResidentService& service) {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto patch, ReadHouseholdPatch(req));
-            LINLI_ASSIGN_OR_RETURN(auto household, service.UpdateHousehold(req.caller(), id, patch, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto household, service.UpdateHousehold(req.caller(), id, patch, req.info()));
             return http::JsonResponse(200, HouseholdToJson(household));
         },
         "Change a household's tenure");
@@ -406,7 +391,7 @@ void RegisterResidentRoutes(http::Router& router, ResidentService& service) {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto input, ReadBuildingDetails(req));
-            LINLI_ASSIGN_OR_RETURN(auto details, service.SetBuildingDetails(req.caller(), id, input, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto details, service.SetBuildingDetails(req.caller(), id, input, req.info()));
             return http::JsonResponse(200, BuildingDetailsToJson(details));
         },
         "Set a building's kind, address, floors and units");

@@ -52,10 +52,6 @@ std::string KindList() {
     return list;
 }
 
-RequestInfo InfoOf(const Request& req) {
-    return RequestInfo{req.request_id, req.remote_addr};
-}
-
 /// The list and count filters. A list without parent_id, kind or q asks for the roots (the tree
 /// browser's first level); a count without parent_id counts the whole territory the caller may see.
 Result<NodeQuery> ReadNodeQuery(const Request& req, bool paging) {
@@ -163,7 +159,7 @@ void RegisterRoutes(http::Router& router, RegistryService& service) {
         [&service, base](Request& req) -> Result<Response> {
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto input, ReadNewNode(req));
-            LINLI_ASSIGN_OR_RETURN(auto node, service.Create(req.caller(), input, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto node, service.Create(req.caller(), input, req.info()));
             auto response = http::JsonResponse(201, NodeToJson(node));
             response.AddHeader("Location", base + "/" + std::to_string(node.id));
             return response;
@@ -176,7 +172,7 @@ void RegisterRoutes(http::Router& router, RegistryService& service) {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto patch, ReadPatch(req));
-            LINLI_ASSIGN_OR_RETURN(auto node, service.Update(req.caller(), id, patch, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto node, service.Update(req.caller(), id, patch, req.info()));
             return http::JsonResponse(200, NodeToJson(node));
         },
         "Rename a territory node or set its code");
@@ -188,7 +184,7 @@ void RegisterRoutes(http::Router& router, RegistryService& service) {
         [&service](Request& req) -> Result<Response> {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());
-            LINLI_TRY(service.Delete(req.caller(), id, InfoOf(req)));
+            LINLI_TRY(service.Delete(req.caller(), id, req.info()));
             return http::NoContent();
         },
         "Delete a territory node that has no children");

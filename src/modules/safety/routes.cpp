@@ -26,28 +26,6 @@ constexpr size_t kFormOverheadBytes = 64 * 1024;
 constexpr int64_t kDaySeconds = 86400;
 constexpr size_t kMaxItemsInBody = 200;
 
-RequestInfo InfoOf(const Request& req) {
-    return RequestInfo{req.request_id, req.remote_addr};
-}
-
-template <class E, size_t N>
-std::vector<std::string_view> Names(const NameTable<E, N>& table) {
-    std::vector<std::string_view> out;
-    for (const auto& [v, name] : table) {
-        out.push_back(name);
-    }
-    return out;
-}
-
-template <class E, size_t N>
-Result<E> ParseName(const NameTable<E, N>& table, const std::optional<std::string>& raw, const std::string& field) {
-    auto parsed = Lookup(table, raw.value_or(""));
-    if (!parsed) {
-        return InvalidArgument(field, field + " must be one of: " + NameList(table));
-    }
-    return *parsed;
-}
-
 // ---- nested bodies ------------------------------------------------------------------------------
 // JsonObjectReader reads one flat object strictly. An inspection carries an array of item objects
 // (and a "responsible" object): each is cut out of its parent and read by a reader of its own, so
@@ -399,7 +377,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
             if (items) {
                 LINLI_ASSIGN_OR_RETURN(in.items, ReadTemplateItems(*items));
             }
-            LINLI_ASSIGN_OR_RETURN(auto created, service.CreateTemplate(req.caller(), in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto created, service.CreateTemplate(req.caller(), in, req.info()));
             auto response = http::JsonResponse(201, TemplateDetailToJson(created));
             response.AddHeader("Location", base + "/templates/" + std::to_string(created.tmpl.id));
             return response;
@@ -432,7 +410,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
             patch.active = r.Bool("active", false);
             patch.category_code = r.String("category_code", false, {1, 40});
             LINLI_TRY(r.Finish());
-            LINLI_ASSIGN_OR_RETURN(auto t, service.UpdateTemplate(req.caller(), id, patch, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto t, service.UpdateTemplate(req.caller(), id, patch, req.info()));
             return http::JsonResponse(200, TemplateToJson(t));
         },
         "Activate or retire a checklist, or change the order category of its hazards (no new version)");
@@ -464,7 +442,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
                 return InvalidArgument("items", "items (the whole new list) is required");
             }
             LINLI_ASSIGN_OR_RETURN(in.items, ReadTemplateItems(*items));
-            LINLI_ASSIGN_OR_RETURN(auto detail, service.AddTemplateVersion(req.caller(), id, in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto detail, service.AddTemplateVersion(req.caller(), id, in, req.info()));
             return http::JsonResponse(201, TemplateDetailToJson(detail));
         },
         "Edit a checklist: a new version with the whole new list of items");
@@ -508,7 +486,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
             in.grid_id = r.Int("grid_id", false, 1);
             LINLI_TRY(r.Finish());
             LINLI_ASSIGN_OR_RETURN(in.kind, ParseName(kVenueKinds, kind, "kind"));
-            LINLI_ASSIGN_OR_RETURN(auto venue, service.CreateVenue(req.caller(), in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto venue, service.CreateVenue(req.caller(), in, req.info()));
             auto response = http::JsonResponse(201, VenueToJson(venue));
             response.AddHeader("Location", base + "/venues/" + std::to_string(venue.id));
             return response;
@@ -547,7 +525,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
             if (kind) {
                 LINLI_ASSIGN_OR_RETURN(patch.kind, ParseName(kVenueKinds, kind, "kind"));
             }
-            LINLI_ASSIGN_OR_RETURN(auto venue, service.UpdateVenue(req.caller(), id, patch, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto venue, service.UpdateVenue(req.caller(), id, patch, req.info()));
             return http::JsonResponse(200, VenueToJson(venue));
         },
         "Change a venue; \"owner_phone\": null clears the phone");
@@ -557,7 +535,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
         [&service](Request& req) -> Result<Response> {
             LINLI_ASSIGN_OR_RETURN(auto id, req.PathId("id"));
             LINLI_TRY(http::QueryReader(req).Finish());
-            LINLI_TRY(service.DeleteVenue(req.caller(), id, InfoOf(req)));
+            LINLI_TRY(service.DeleteVenue(req.caller(), id, req.info()));
             return http::NoContent();
         },
         "Remove a venue registered by mistake (409 once it has inspections: retire it instead)");
@@ -574,7 +552,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
             if (field && *field != "owner_phone") {
                 return InvalidArgument("field", "field must be owner_phone");
             }
-            LINLI_ASSIGN_OR_RETURN(auto value, service.RevealVenuePhone(req.caller(), id, reason, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto value, service.RevealVenuePhone(req.caller(), id, reason, req.info()));
             return http::JsonResponse(200, json::object{{"field", "owner_phone"}, {"value", value}});
         },
         "Reveal a venue owner's full phone, with a reason (audited)");
@@ -621,7 +599,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
                     return InvalidArgument("file", "the form has no field \"file\"");
                 }
             }
-            LINLI_ASSIGN_OR_RETURN(auto added, service.AddPhoto(req.caller(), bytes, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto added, service.AddPhoto(req.caller(), bytes, req.info()));
             auto response = http::JsonResponse(added.second ? 201 : 200, PhotoToJson(added.first));
             response.AddHeader("Location", photos + "/" + std::to_string(added.first.id));
             return response;
@@ -653,7 +631,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
         [&service, base](Request& req) -> Result<Response> {
             LINLI_TRY(http::QueryReader(req).Finish());
             LINLI_ASSIGN_OR_RETURN(auto input, ReadInspection(req));
-            LINLI_ASSIGN_OR_RETURN(auto outcome, service.RecordInspection(req.caller(), input, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto outcome, service.RecordInspection(req.caller(), input, req.info()));
             json::value body = InspectionDetailToJson(outcome.detail);
             body.as_object()["replayed"] = outcome.replayed;
             auto response = http::JsonResponse(outcome.replayed ? 200 : 201, body);
@@ -676,7 +654,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
         [&service, offset](Request& req) -> Result<Response> {
             bool xlsx = true;
             LINLI_ASSIGN_OR_RETURN(auto query, ReadInspectionQuery(req, offset, false, &xlsx));
-            LINLI_ASSIGN_OR_RETURN(auto table, service.ExportInspections(req.caller(), query, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto table, service.ExportInspections(req.caller(), query, req.info()));
             return Download(table, xlsx, Stem(service, "safety-inspections"), "检查记录");
         },
         "The inspection history as XLSX or CSV (Chinese headers)");
@@ -706,7 +684,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
         [&service, offset](Request& req) -> Result<Response> {
             bool xlsx = true;
             LINLI_ASSIGN_OR_RETURN(auto query, ReadHazardQuery(req, offset, false, &xlsx));
-            LINLI_ASSIGN_OR_RETURN(auto table, service.ExportHazards(req.caller(), query, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto table, service.ExportHazards(req.caller(), query, req.info()));
             return Download(table, xlsx, Stem(service, "safety-hazards"), "隐患台账");
         },
         "The hazard ledger (隐患台账), one row per hazard, as XLSX or CSV (Chinese headers; audited)");
@@ -731,7 +709,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
             in.note = r.String("note", true, {1, kMaxNoteChars, true}).value_or("");
             in.photo_ids = r.IntArray("photo_ids", false, kMaxPhotosPerRecord).value_or(std::vector<int64_t>{});
             LINLI_TRY(r.Finish());
-            LINLI_ASSIGN_OR_RETURN(auto detail, service.Rectify(req.caller(), id, in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto detail, service.Rectify(req.caller(), id, in, req.info()));
             return http::JsonResponse(200, HazardToJson(detail, true));
         },
         "整改: the hazard order's handler records the rectification (resolves the order)");
@@ -751,7 +729,7 @@ void RegisterRoutes(http::Router& router, SafetyService& service) {
                 return InvalidArgument("result", "result must be pass or fail");
             }
             in.passed = *result == "pass";
-            LINLI_ASSIGN_OR_RETURN(auto detail, service.Reinspect(req.caller(), id, in, InfoOf(req)));
+            LINLI_ASSIGN_OR_RETURN(auto detail, service.Reinspect(req.caller(), id, in, req.info()));
             return http::JsonResponse(201, HazardToJson(detail, true));
         },
         "复查: a re-inspection by someone other than the rectifier; pass closes the hazard order");
